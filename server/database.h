@@ -1,0 +1,121 @@
+// The database behind arbord: the catalog of collections, tenant keys, authentication and
+// authorisation, and recovery from RocksDB at start-up.
+//
+// Every call takes the Principal that Authenticate returned for the request's bearer key and
+// checks what it may do: the admin key may do everything, a tenant key only data calls as its
+// own tenant of its own collection. A tenant key used beyond that scope gets PERMISSION_DENIED
+// before any lookup, so the error never reveals whether the other tenant or collection exists.
+//
+// Thread safety: all public methods are safe to call concurrently.
+//  - admin_mu_ serialises catalog changes (collections, tenant drops, keys), which are rare.
+//  - catalog_mu_ guards the collection map; keys_mu_ guards the key map. Both are held briefly,
+//    never across disk I/O, so request routing never waits for an admin call's commit.
+// Lock order: admin_mu_, then catalog_mu_ or keys_mu_, then a Collection's own mutexes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "arbor/v1/admin.pb.h"
+#include "server/collection.h"
+#include "storage/data_dir.h"
+#include "storage/schema.h"
+#include "storage/store.h"
+
+namespace arbor::server {
+
+struct DatabaseOptions {
+  std::string data_dir;
+  bool sync = true;        // fsync every commit before acknowledging it
+  std::string admin_key;  // the bearer key with full access; must not be empty
+};
+
+// Who a request acts as.
+struct Principal {
+  bool admin = false;
+  // For tenant keys: the key's id and the collection and tenant it is bound to.
+  std::string key_id;
+  std::string collection;
+  std::string tenant;
+};
+
+class Database {
+ public:
+  // Locks the data directory, opens RocksDB and rebuilds the in-memory state. Fails with
+  // FailedPrecondition when another arbord holds the directory.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+  ~Database();
+
+  // Flushes and closes RocksDB. Later calls fail; safe to call twice.
+  absl::Status Close();
+
+  // Resolves the value of an `authorization` header ("Bearer <key>"). UNAUTHENTICATED when the
+  // header is missing, malformed or names no valid key.
+  absl::StatusOr<Principal> Authenticate(std::optional<absl::string_view> authorization) const;
+
+  absl::StatusOr<v1::CollectionInfo> CreateCollection(const Principal& principal,
+                                                      const v1::CreateCollectionRequest& request);
+  absl::Status DropCollection(const Principal& principal, const v1::DropCollectionRequest& request);
+  absl::StatusOr<v1::ListCollectionsResponse> ListCollections(const Principal& principal) const;
+  absl::StatusOr<v1::CollectionInfo> DescribeCollection(
+      const Principal& principal, const v1::DescribeCollectionRequest& request) const;
+
+  absl::StatusOr<v1::TenantInfo> CreateTenant(const Principal& principal,
+                                              const v1::CreateTenantRequest& request);
+  absl::Status DropTenant(const Principal& principal, const v1::DropTenantRequest& request);
+  absl::StatusOr<v1::ListTenantsResponse> ListTenants(const Principal& principal,
+                                                      const v1::ListTenantsRequest& request) const;
+
+  absl::StatusOr<v1::CreateKeyResponse> CreateKey(const Principal& principal,
+                                                  const v1::CreateKeyRequest& request);
+  absl::StatusOr<v1::ListKeysResponse> ListKeys(const Principal& principal,
+                                                const v1::ListKeysRequest& request) const;
+  absl::Status RevokeKey(const Principal& principal, const v1::RevokeKeyRequest& request);
+
+  // Authorises a data call that acts as `tenant` of `collection` and returns the collection.
+  // INVALID_ARGUMENT for malformed names, PERMISSION_DENIED for a tenant key outside its scope,
+  // NOT_FOUND for an unknown collection (the tenant is checked by the Collection).
+  absl::StatusOr<std::shared_ptr<Collection>> CollectionForData(const Principal& principal,
+                                                                const std::string& collection,
+                                                                const std::string& tenant) const;
+
+ private:
+  struct KeyEntry {
+    storage::KeyRecord record;
+    std::string collection;
+    std::string tenant;
+  };
+
+  Database(storage::DataDirLock lock, std::unique_ptr<storage::Store> store,
+           std::string admin_key);
+
+  absl::Status Recover();
+  absl::StatusOr<std::shared_ptr<Collection>> FindCollection(const std::string& name) const;
+  std::vector<std::string> KeyIdsOf(storage::CollectionId collection,
+                                    std::optional<storage::TenantId> tenant) const;
+
+  storage::DataDirLock lock_;
+  std::unique_ptr<storage::Store> store_;
+  const storage::KeyHash admin_hash_;
+  bool closed_ = false;  // set by Close, which runs after the server stopped serving
+
+  absl::Mutex admin_mu_;
+
+  mutable absl::Mutex catalog_mu_;
+  absl::btree_map<std::string, std::shared_ptr<Collection>> collections_
+      ABSL_GUARDED_BY(catalog_mu_);
+  storage::CollectionId next_collection_id_ ABSL_GUARDED_BY(catalog_mu_) = 1;
+
+  mutable absl::Mutex keys_mu_;
+  absl::btree_map<std::string, KeyEntry> keys_ ABSL_GUARDED_BY(keys_mu_);  // by key id
+};
+
+// Returns PERMISSION_DENIED unless the principal is the admin.
+absl::Status RequireAdmin(const Principal& principal);
+
+}  // namespace arbor::server

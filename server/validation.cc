@@ -1,0 +1,83 @@
+#include "server/validation.h"
+
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace arbor::server {
+namespace {
+
+bool IsNameChar(char c) {
+  return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '-' || c == '.';
+}
+
+std::string Printable(char c) {
+  if (absl::ascii_isprint(static_cast<unsigned char>(c))) return absl::StrCat("'", std::string(1, c), "'");
+  return absl::StrCat("byte 0x", absl::Hex(static_cast<unsigned char>(c)));
+}
+
+}  // namespace
+
+absl::Status ValidateName(absl::string_view field, absl::string_view name) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is empty; names have 1 to ",
+                                                   kMaxNameLength, " characters"));
+  }
+  if (name.size() > kMaxNameLength) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " has ", name.size(),
+                                                   " characters; the maximum is ",
+                                                   kMaxNameLength));
+  }
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (!IsNameChar(name[i]) || (i == 0 && !absl::ascii_isalnum(name[i]))) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " '", name, "' has ", Printable(name[i]), " at position ", i,
+          "; names use lowercase letters, digits, '_', '-' and '.', and start with a letter or "
+          "digit"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateVector(absl::string_view field,
+                            const google::protobuf::RepeatedField<float>& values,
+                            uint32_t dimension, bool cosine) {
+  if (static_cast<uint32_t>(values.size()) != dimension) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " has ", values.size(),
+                                                   " values but the collection's dimension is ",
+                                                   dimension));
+  }
+  bool all_zero = true;
+  for (int i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(field, "[", i, "] is ", values[i],
+                                                     "; values must be finite numbers"));
+    }
+    all_zero = all_zero && values[i] == 0.0f;
+  }
+  if (cosine && all_zero) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is a zero vector, which has no direction under the cosine metric"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateK(int32_t k) {
+  if (k >= 1 && k <= static_cast<int32_t>(kMaxK)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("params.k is ", k, "; it must be between 1 and ", kMaxK));
+}
+
+absl::Status ValidateBatchSize(absl::string_view field, size_t size, size_t max) {
+  if (size == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is empty; send at least one"));
+  }
+  if (size > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " has ", size, " entries; the maximum per request is ", max));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace arbor::server

@@ -1,0 +1,94 @@
+// What Arbor keeps in each RocksDB column family, and how keys and values are laid out.
+//
+//   catalog  'c' name                          -> CollectionRecord
+//            't' be32(collection) name         -> TenantRecord
+//            'k' key_id                        -> KeyRecord
+//            'm' "next_collection_id"          -> fixed32
+//   records  be32(collection) be32(owner) be64(id) -> vector values (VectorValue)
+//   acl      be32(collection) be32(owner) be64(id) -> tenants the owner shared with (AclValue);
+//            absent when the vector is not shared
+//
+// Records and access lists have the same key, so a collection's or an owner's data is one key
+// range in each column family and can be deleted with DeleteRange. The access list lives apart
+// from the vector so that sharing rewrites a few bytes, not the vector.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "storage/encoding.h"
+
+namespace arbor::storage {
+
+inline constexpr char kCatalogFamily[] = "catalog";
+inline constexpr char kRecordsFamily[] = "records";
+inline constexpr char kAclFamily[] = "acl";
+
+struct CollectionRecord {
+  CollectionId id = 0;
+  std::string name;
+  uint32_t dimension = 0;
+  uint8_t metric = 0;  // 1 l2, 2 ip, 3 cosine (the arbor.v1.Metric numbers)
+  int64_t created_unix_ms = 0;
+  TenantId next_tenant_id = 1;
+};
+
+struct TenantRecord {
+  TenantId id = 0;
+  std::string name;
+  int64_t created_unix_ms = 0;
+};
+
+using KeyHash = std::array<uint8_t, 32>;  // SHA-256 of the key's secret
+
+struct KeyRecord {
+  std::string key_id;
+  CollectionId collection_id = 0;
+  TenantId tenant_id = 0;
+  KeyHash hash{};
+  int64_t created_unix_ms = 0;
+};
+
+// Catalog keys.
+std::string CollectionKey(absl::string_view name);
+std::string CollectionKeyPrefix();
+std::string TenantKey(CollectionId collection, absl::string_view name);
+std::string TenantKeyPrefix(CollectionId collection);
+std::string ApiKeyKey(absl::string_view key_id);
+std::string ApiKeyKeyPrefix();
+std::string NextCollectionIdKey();
+
+// Record and access-list keys, and the bounds of the ranges that DeleteRange and scans use.
+std::string VectorKey(CollectionId collection, TenantId owner, VectorId id);
+std::string CollectionRangeStart(CollectionId collection);
+std::string CollectionRangeEnd(CollectionId collection);
+std::string OwnerRangeStart(CollectionId collection, TenantId owner);
+std::string OwnerRangeEnd(CollectionId collection, TenantId owner);
+
+struct DecodedVectorKey {
+  CollectionId collection;
+  TenantId owner;
+  VectorId id;
+};
+absl::StatusOr<DecodedVectorKey> DecodeVectorKey(absl::string_view key);
+
+std::string EncodeCollection(const CollectionRecord& record);
+absl::StatusOr<CollectionRecord> DecodeCollection(absl::string_view bytes);
+std::string EncodeTenant(const TenantRecord& record);
+absl::StatusOr<TenantRecord> DecodeTenant(absl::string_view bytes);
+std::string EncodeKey(const KeyRecord& record);
+absl::StatusOr<KeyRecord> DecodeKey(absl::string_view bytes);
+
+std::string EncodeVector(const float* values, size_t dim);
+// Fails with DataLoss unless `bytes` holds exactly `dim` floats.
+absl::Status DecodeVector(absl::string_view bytes, size_t dim, float* out);
+
+std::string EncodeAcl(const std::vector<TenantId>& readers);
+absl::StatusOr<std::vector<TenantId>> DecodeAcl(absl::string_view bytes);
+
+}  // namespace arbor::storage
