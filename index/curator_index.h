@@ -1,0 +1,191 @@
+// A Curator-style multi-tenant index: one shared clustering tree, and for every tenant a
+// sub-tree of it that holds the tenant's readable vectors in shortlists.
+//
+// Placement. Each vector has a path in the shared tree (ClusterTree::Path). For tenant T, a node
+// on that path is either split (T's vectors there live further down) or holds a shortlist of T.
+// A vector readable by T sits in the shortlist at the first node of its path that is not split
+// for T. Split nodes of T are closed upward: the root is split before any of its children.
+//   - When T's shortlist at an inner node grows past `split_threshold`, the node is split: its
+//     vectors move to the shortlists of the children on their paths (recursively while a child
+//     is still over the threshold).
+//   - When T's vectors under a split node fall to `merge_threshold` or fewer, the node folds
+//     back: everything below it becomes one shortlist at that node. merge_threshold is below
+//     split_threshold, so a node does not flip between the two states on every write.
+// The placement thus depends on the order of writes, not only on the data; SplitNodes() exports
+// it and RestoreSplitNodes() re-applies it, so a checkpoint restores it exactly.
+//
+// A vector is stored once, in a slot of a shared array, however many tenants may read it. Each
+// reader's shortlist holds the slot number. Before a tree is trained, the tree is the root alone
+// and every tenant has one shortlist at the root: search is an exact scan.
+//
+// Search for T walks T's sub-tree best first by the distance from the query to node centroids,
+// collects shortlists until `budget` candidates are gathered, then scans the candidates exactly.
+//
+// Thread safety: const methods may run concurrently with each other; every non-const method
+// needs exclusive access. The caller provides the lock.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "index/cluster_tree.h"
+#include "index/distance.h"
+#include "index/types.h"
+
+namespace arbor::index {
+
+class TopK;
+
+struct CuratorOptions {
+  size_t split_threshold = 128;  // a shortlist longer than this at an inner node is split
+  size_t merge_threshold = 32;   // a split node with this many vectors or fewer below folds
+};
+
+struct SearchOptions {
+  // Candidate vectors to gather before the exact scan; 0 means the index default. The search
+  // takes whole shortlists, so it may scan somewhat more.
+  size_t budget = 0;
+  bool exact = false;  // scan every vector the tenant may read
+};
+
+// Sizes of one tenant's sub-tree, for describe and tests.
+struct TenantTreeStats {
+  size_t readable = 0;
+  size_t shortlists = 0;
+  size_t split_nodes = 0;
+  size_t max_depth = 0;
+};
+
+class CuratorIndex {
+ public:
+  CuratorIndex(size_t dim, Metric metric, CuratorOptions options);
+
+  CuratorIndex(const CuratorIndex&) = delete;
+  CuratorIndex& operator=(const CuratorIndex&) = delete;
+
+  size_t dim() const { return dim_; }
+  Metric metric() const { return metric_; }
+  const ClusterTree& tree() const { return *tree_; }
+  const CuratorOptions& options() const { return options_; }
+
+  // Replaces the shared tree and re-places every vector of every tenant from the root.
+  // REQUIRES: tree->dim() == dim().
+  void SetTree(std::shared_ptr<const ClusterTree> tree);
+
+  void AddTenant(TenantId tenant, std::string name);
+  // Deletes the tenant's own vectors for every reader and drops its access to the rest. Returns
+  // the number of owned vectors deleted.
+  size_t RemoveTenant(TenantId tenant);
+  bool HasTenant(TenantId tenant) const { return tenants_.contains(tenant); }
+  const std::string& TenantName(TenantId tenant) const { return names_[tenant]; }
+
+  // Same contracts as FlatIndex.
+  bool Upsert(VectorKey key, const float* values);
+  bool Delete(VectorKey key);
+  bool Grant(VectorKey key, TenantId reader);
+  bool Revoke(VectorKey key, TenantId reader);
+
+  bool Contains(VectorKey key) const { return slot_of_.contains(key); }
+  bool CanRead(VectorKey key, TenantId reader) const;
+  std::vector<TenantId> SharedWith(VectorKey key) const;
+  std::vector<VectorKey> ReadableKeys(TenantId tenant) const;
+  size_t ReadableCount(TenantId tenant) const;
+  size_t OwnedCount(TenantId tenant) const;
+  size_t size() const { return slot_of_.size(); }
+
+  // The k best vectors that `tenant` may read, best first, ties by (owner name, id).
+  std::vector<Neighbor> Search(TenantId tenant, const float* query, size_t k,
+                               const SearchOptions& options) const;
+
+  // Split nodes of every tenant, and re-applying them: RestoreSplitNodes on an index with the
+  // same tree and vectors reproduces the exported placement exactly.
+  std::vector<std::pair<TenantId, std::vector<NodeId>>> SplitNodes() const;
+  void RestoreSplitNodes(TenantId tenant, const std::vector<NodeId>& split_nodes);
+
+  // Where `tenant` keeps the vector: the node of the shortlist that holds it, or nullopt when
+  // the tenant cannot read it.
+  std::optional<NodeId> ShortlistNode(VectorKey key, TenantId tenant) const;
+
+  TenantTreeStats TenantStats(TenantId tenant) const;
+
+  // Checks every placement invariant; returns a description of the first violation, or an
+  // empty string. Costs O(total placements); for tests.
+  std::string CheckInvariants() const;
+
+  // Bytes held by the index: vectors, slot table, tree, tenant sub-trees (estimated from the
+  // containers' capacities).
+  size_t MemoryBytes() const;
+
+  // Copies of the vectors, for training a tree: `max_count` slots sampled evenly.
+  std::vector<float> SampleVectors(size_t max_count) const;
+
+ private:
+  using Slot = uint32_t;
+
+  struct ReaderRef {
+    TenantId tenant;
+    NodeId node;        // node of the reader's shortlist that holds the slot
+    uint32_t position;  // index of the slot in that shortlist
+  };
+
+  struct SlotInfo {
+    VectorKey key;
+    NodeId leaf = kRootNode;
+    absl::InlinedVector<ReaderRef, 1> readers;  // readers[0] is the owner; empty when free
+  };
+
+  struct TenantNode {
+    uint32_t below = 0;  // the tenant's vectors whose placement passes through this node
+    bool split = false;
+    std::vector<Slot> shortlist;  // empty when split
+  };
+
+  struct TenantTree {
+    absl::flat_hash_map<NodeId, TenantNode> nodes;
+    size_t owned = 0;
+  };
+
+  float* SlotVector(Slot slot) { return vectors_.data() + size_t{slot} * dim_; }
+  const float* SlotVector(Slot slot) const { return vectors_.data() + size_t{slot} * dim_; }
+
+  Slot AllocateSlot();
+  void StoreValues(Slot slot, const float* values);
+  void FreeSlot(Slot slot);
+  // Root-to-leaf path of the slot's leaf, reusing `path`.
+  void PathOf(Slot slot, std::vector<NodeId>* path) const;
+  NodeId ChildOnPath(Slot slot, NodeId node) const;
+
+  // Places `slot` in `tenant`'s sub-tree, splitting a shortlist that grows too long.
+  void Place(TenantId tenant, Slot slot);
+  // Takes `slot` out of `tenant`'s sub-tree (the reader entry is removed by the caller), then
+  // folds the highest split node that fell to the merge threshold.
+  void Unplace(TenantId tenant, Slot slot, NodeId shortlist_node, uint32_t position);
+  void AppendToShortlist(TenantId tenant, NodeId node, TenantNode& entry, Slot slot);
+  void Split(TenantId tenant, NodeId node);
+  void Merge(TenantId tenant, NodeId node);
+  void CollectBelow(TenantTree& tree, NodeId node, std::vector<Slot>* slots);
+  ReaderRef* FindReader(Slot slot, TenantId tenant);
+  void RemoveReader(Slot slot, TenantId tenant);
+
+  size_t DefaultBudget(size_t k) const;
+  void ScanInto(const std::vector<Slot>& shortlist, const float* query, TopK* top) const;
+
+  const size_t dim_;
+  const Metric metric_;
+  const CuratorOptions options_;
+  std::shared_ptr<const ClusterTree> tree_;
+
+  std::vector<float> vectors_;  // slot-major
+  std::vector<SlotInfo> slots_;
+  std::vector<Slot> free_slots_;
+  absl::flat_hash_map<VectorKey, Slot> slot_of_;
+  absl::flat_hash_map<TenantId, TenantTree> tenants_;
+  std::vector<std::string> names_;  // by TenantId, for tie-breaking and results
+};
+
+}  // namespace arbor::index
