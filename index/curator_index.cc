@@ -373,6 +373,29 @@ void CuratorIndex::RemoveReader(Slot slot, TenantId tenant) {
 // ---- Tree changes and checkpoints ----
 
 void CuratorIndex::SetTree(std::shared_ptr<const ClusterTree> tree) {
+  LeafAssignment assignment;
+  ComputeLeaves(*tree, 0, slots_.size(), &assignment);
+  InstallTree(std::move(tree), std::move(assignment));
+}
+
+void CuratorIndex::ComputeLeaves(const ClusterTree& tree, size_t first_slot, size_t count,
+                                 LeafAssignment* assignment) const {
+  const size_t end = std::min(slots_.size(), first_slot + count);
+  if (assignment->leaves.size() < end) {
+    assignment->leaves.resize(end, kRootNode);
+    assignment->versions.resize(end, 0);
+  }
+  std::vector<NodeId> path;
+  for (size_t slot = first_slot; slot < end; ++slot) {
+    if (slots_[slot].readers.empty()) continue;
+    tree.Path(SlotVector(static_cast<Slot>(slot)), &path);
+    assignment->leaves[slot] = path.back();
+    assignment->versions[slot] = versions_[slot];
+  }
+}
+
+void CuratorIndex::InstallTree(std::shared_ptr<const ClusterTree> tree,
+                               LeafAssignment assignment) {
   assert(tree->dim() == dim_);
   tree_ = std::move(tree);
 
@@ -380,8 +403,15 @@ void CuratorIndex::SetTree(std::shared_ptr<const ClusterTree> tree) {
   for (auto& [tenant, sub_tree] : tenants_) sub_tree.nodes.clear();
   for (Slot slot = 0; slot < slots_.size(); ++slot) {
     if (slots_[slot].readers.empty()) continue;
-    tree_->Path(SlotVector(slot), &path);
-    slots_[slot].leaf = path.back();
+
+    const bool current = slot < assignment.leaves.size() &&
+                         assignment.versions[slot] == versions_[slot];
+    if (current) {
+      slots_[slot].leaf = assignment.leaves[slot];
+    } else {
+      tree_->Path(SlotVector(slot), &path);
+      slots_[slot].leaf = path.back();
+    }
     for (const ReaderRef& ref : std::vector<ReaderRef>(slots_[slot].readers.begin(),
                                                       slots_[slot].readers.end())) {
       Place(ref.tenant, slot);
@@ -493,7 +523,11 @@ std::string CuratorIndex::CheckInvariants() const {
   for (Slot slot = 0; slot < slots_.size(); ++slot) {
     const SlotInfo& info = slots_[slot];
     if (info.readers.empty()) continue;
-    PathOf(slot, &path);
+    tree_->Path(SlotVector(slot), &path);
+    if (path.back() != info.leaf) {
+      return absl::StrCat("slot ", slot, " is kept under leaf ", info.leaf,
+                          " but the tree routes it to leaf ", path.back());
+    }
     for (const ReaderRef& ref : info.readers) {
       auto tenant = tenants_.find(ref.tenant);
       if (tenant == tenants_.end()) return absl::StrCat("slot ", slot, ": unknown reader");
@@ -592,6 +626,7 @@ CuratorIndex::Slot CuratorIndex::AllocateSlot() {
   }
   const Slot slot = static_cast<Slot>(slots_.size());
   slots_.emplace_back();
+  versions_.push_back(0);
   vectors_.resize(vectors_.size() + dim_);
   return slot;
 }
@@ -600,6 +635,7 @@ void CuratorIndex::StoreValues(Slot slot, const float* values) {
   float* target = SlotVector(slot);
   std::memcpy(target, values, dim_ * sizeof(float));
   if (metric_ == Metric::kCosine) NormalizeInPlace(target, dim_);
+  versions_[slot]++;
 
   if (!tree_->trained()) {
     slots_[slot].leaf = kRootNode;
@@ -614,6 +650,7 @@ void CuratorIndex::FreeSlot(Slot slot) {
   slots_[slot].key = VectorKey{};
   slots_[slot].readers.clear();
   slots_[slot].leaf = kRootNode;
+  versions_[slot]++;
   free_slots_.push_back(slot);
 }
 

@@ -77,6 +77,21 @@ class CuratorIndex {
   // REQUIRES: tree->dim() == dim().
   void SetTree(std::shared_ptr<const ClusterTree> tree);
 
+  // The two steps of SetTree, for swapping a tree in while searches and writes go on:
+  //   1. ComputeLeaves, under a shared lock and in chunks of slots so that writers can run in
+  //      between: the leaf of each slot under the new tree (the slow part: a tree descent per
+  //      vector), with the slot's version at that moment.
+  //   2. InstallTree, under the exclusive lock: recomputes the leaves of slots written since
+  //      step 1, then re-places every vector (no distance computations besides those).
+  struct LeafAssignment {
+    std::vector<NodeId> leaves;      // by slot
+    std::vector<uint32_t> versions;  // by slot, the version the leaf was computed for
+  };
+  size_t slot_capacity() const { return slots_.size(); }
+  void ComputeLeaves(const ClusterTree& tree, size_t first_slot, size_t count,
+                     LeafAssignment* assignment) const;
+  void InstallTree(std::shared_ptr<const ClusterTree> tree, LeafAssignment assignment);
+
   void AddTenant(TenantId tenant, std::string name);
   // Deletes the tenant's own vectors for every reader and drops its access to the rest. Returns
   // the number of owned vectors deleted.
@@ -182,6 +197,7 @@ class CuratorIndex {
 
   std::vector<float> vectors_;  // slot-major
   std::vector<SlotInfo> slots_;
+  std::vector<uint32_t> versions_;  // by slot; changes whenever the slot's values change
   std::vector<Slot> free_slots_;
   absl::flat_hash_map<VectorKey, Slot> slot_of_;
   absl::flat_hash_map<TenantId, TenantTree> tenants_;

@@ -229,3 +229,34 @@ TEST(CuratorIndex, RestoreSplitNodesReproducesPlacement) {
 
 }  // namespace
 }  // namespace arbor::index
+
+namespace arbor::index {
+namespace {
+
+// A tree computed in chunks while vectors change in between must place every vector as if the
+// tree had been set in one step.
+TEST(CuratorIndex, InstallTreeFixesLeavesOfVectorsWrittenMeanwhile) {
+  CuratorOptions options;
+  options.split_threshold = 5;
+  options.merge_threshold = 2;
+  std::mt19937_64 rng(11);
+  CuratorIndex index(kDim, Metric::kL2, options);
+  index.AddTenant(1, "a");
+  for (VectorId id = 0; id < 200; ++id) index.Upsert({1, id}, RandomPoint(rng).data());
+
+  auto tree = TrainSmallTree(12);
+  CuratorIndex::LeafAssignment assignment;
+  index.ComputeLeaves(*tree, 0, 100, &assignment);
+  for (VectorId id = 0; id < 200; id += 7) index.Upsert({1, id}, RandomPoint(rng).data());
+  for (VectorId id = 200; id < 230; ++id) index.Upsert({1, id}, RandomPoint(rng).data());
+  index.ComputeLeaves(*tree, 100, index.slot_capacity(), &assignment);
+  index.Delete({1, 3});
+  index.InstallTree(tree, std::move(assignment));
+
+  ASSERT_EQ(index.CheckInvariants(), "");
+  EXPECT_EQ(index.ReadableCount(1), 229u);
+  EXPECT_GE(index.TenantStats(1).max_depth, 1u);
+}
+
+}  // namespace
+}  // namespace arbor::index
