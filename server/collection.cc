@@ -334,6 +334,12 @@ absl::StatusOr<v1::DeleteResponse> Collection::Delete(const std::string& tenant,
 absl::StatusOr<v1::GetResponse> Collection::Get(const std::string& tenant,
                                                 const v1::GetRequest& request) const {
   RETURN_IF_ERROR(ValidateBatchSize("ids", request.ids_size(), kMaxBatchVectors));
+  const size_t max_ids = kMaxGetVectorBytes / (size_t{dimension()} * sizeof(float));
+  if (static_cast<size_t>(request.ids_size()) > max_ids) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ids has ", request.ids_size(), " entries; vectors of dimension ", dimension(),
+        " allow at most ", max_ids, " per Get so that the response fits in one message"));
+  }
   RETURN_IF_ERROR(CheckUniqueIds("ids", request.ids()));
   const std::string& owner_name = request.owner().empty() ? tenant : request.owner();
   if (!request.owner().empty()) RETURN_IF_ERROR(ValidateName("owner", request.owner()));
@@ -377,6 +383,7 @@ absl::StatusOr<v1::GetResponse> Collection::Get(const std::string& tenant,
                                           record->mutable_values()->mutable_data()));
     for (std::string& name : shared_with[i]) record->add_shared_with(std::move(name));
   }
+  RETURN_IF_ERROR(CheckResponseSize(response.ByteSizeLong(), "request fewer ids"));
   return response;
 }
 
@@ -397,6 +404,13 @@ absl::StatusOr<v1::SearchBatchResponse> Collection::SearchBatch(
     const std::string& tenant, const v1::SearchBatchRequest& request, absl::Time deadline) const {
   RETURN_IF_ERROR(ValidateK(request.params().k()));
   RETURN_IF_ERROR(ValidateBatchSize("queries", request.queries_size(), kMaxQueries));
+  const size_t hits = size_t(request.queries_size()) * size_t(request.params().k());
+  if (hits > kMaxBatchHits) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "queries has ", request.queries_size(), " entries with params.k ", request.params().k(),
+        ", which asks for ", hits, " hits; the maximum per SearchBatch is ", kMaxBatchHits,
+        " (queries times k)"));
+  }
   for (int i = 0; i < request.queries_size(); ++i) {
     RETURN_IF_ERROR(ValidateVector(absl::StrCat("queries[", i, "].values"),
                                    request.queries(i).values(), dimension(),

@@ -80,4 +80,11 @@ absl::Status ValidateBatchSize(absl::string_view field, size_t size, size_t max)
   return absl::OkStatus();
 }
 
+absl::Status CheckResponseSize(size_t bytes, absl::string_view what) {
+  if (bytes <= kMaxMessageBytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat("the response would take ", bytes,
+                                                   " bytes, over the message limit of ",
+                                                   kMaxMessageBytes, "; ", what));
+}
+
 }  // namespace arbor::server

@@ -25,6 +25,11 @@ inline constexpr uint32_t kMaxTenantPage = 1000;
 inline constexpr uint32_t kDefaultListPage = 1000;
 inline constexpr uint32_t kMaxListPage = 10000;
 inline constexpr size_t kMaxMessageBytes = 64 << 20;
+// Hits per SearchBatch (queries times k). A hit takes at most about 85 bytes (a 64-character
+// owner, a 10-byte id, a score and framing), so this many fit in a message with room to spare.
+inline constexpr size_t kMaxBatchHits = 512 * 1024;
+// Vector bytes per Get response, leaving room under kMaxMessageBytes for owners and ids.
+inline constexpr size_t kMaxGetVectorBytes = 56 << 20;
 
 // Names of collections and tenants: 1 to 64 characters from [a-z0-9_.-], starting with a
 // letter or digit. Upper case is rejected rather than folded, so that "Docs" and "docs" can
@@ -40,5 +45,9 @@ absl::Status ValidateK(int32_t k);
 
 // Rejects an empty batch and one over `max` items. `field` names the repeated field.
 absl::Status ValidateBatchSize(absl::string_view field, size_t size, size_t max);
+
+// Rejects a response that does not fit in one gRPC message, which can happen only when many
+// records carry long access lists. `what` says what to request less of.
+absl::Status CheckResponseSize(size_t bytes, absl::string_view what);
 
 }  // namespace arbor::server
