@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -204,6 +205,7 @@ void AddImportCommand(CLI::App& app, Action& action) {
   struct Values {
     ImportOptions options;
     std::string format;
+    size_t max_rows = 0;
   };
   auto values = std::make_shared<Values>();
   ImportOptions& options = values->options;
@@ -231,19 +233,29 @@ void AddImportCommand(CLI::App& app, Action& action) {
       ->transform(DecimalInteger())
       ->check(CLI::Range(1, 16384))
       ->capture_default_str();
+  CLI::Option* limit =
+      import_command
+          ->add_option("--limit", values->max_rows,
+                       "Import only the first N rows of --file, with the first N labels of "
+                       "--labels")
+          ->transform(DecimalInteger())
+          ->check(CLI::Range(size_t{1}, std::numeric_limits<size_t>::max()));
   tenant->excludes(labels);
   labels->needs(prefix);
   prefix->needs(labels);
 
-  import_command->callback([&action, values, tenant, labels] {
-    action.run = [values, has_tenant = tenant->count() > 0,
-                  has_labels = labels->count() > 0](const CommandContext& context) {
+  import_command->callback([&action, values, tenant, labels, limit] {
+    action.run = [values, has_tenant = tenant->count() > 0, has_labels = labels->count() > 0,
+                  has_limit = limit->count() > 0](const CommandContext& context) {
       if (!has_tenant && !has_labels) {
         return UsageError("import needs --tenant, or --labels with --tenant-prefix");
       }
       ImportOptions options = values->options;
       if (!values->format.empty()) {
         options.format = *ParseVectorFormat(values->format);
+      }
+      if (has_limit) {
+        options.max_rows = values->max_rows;
       }
       return ImportCommand(context, options);
     };

@@ -73,6 +73,8 @@ struct ImportOptions {
   std::string tenant_prefix;
   uint64_t first_id = 0;     // Id of row 0; row i gets first_id + i.
   size_t batch_size = 1000;  // Max vectors per Upsert request.
+  // Imports only the first max_rows rows of the file, and uses only the first max_rows labels.
+  std::optional<size_t> max_rows;
 };
 absl::Status ImportCommand(const CommandContext& context, const ImportOptions& options);
 

@@ -197,16 +197,36 @@ absl::Status EnsureTenant(const CommandContext& context, const std::string& coll
   return created.status();
 }
 
-// Reads the labels and checks their count against the vector file's row count when it is known.
+// Returns the number of rows the import reads, which is the file's row count capped by --limit,
+// or nullopt when the file does not state its row count.
+std::optional<size_t> RowsToImport(const ImportOptions& options, const VectorReader& reader) {
+  std::optional<size_t> rows = reader.total_rows();
+  if (rows.has_value() && options.max_rows.has_value()) {
+    rows = std::min(*rows, *options.max_rows);
+  }
+  return rows;
+}
+
+// Reads the labels, keeps the first --limit of them, and checks their count against the number
+// of rows to import when it is known.
 absl::StatusOr<std::vector<std::string>> ReadImportLabels(const ImportOptions& options,
                                                           const VectorReader& reader) {
   absl::StatusOr<std::vector<std::string>> labels = ReadLabels(options.labels_file);
   if (!labels.ok()) {
     return UsageError(labels.status());
   }
+  if (options.max_rows.has_value() && labels->size() > *options.max_rows) {
+    labels->resize(*options.max_rows);
+  }
 
-  std::optional<size_t> rows = reader.total_rows();
+  std::optional<size_t> rows = RowsToImport(options, reader);
   if (rows.has_value() && *rows != labels->size()) {
+    if (rows != reader.total_rows()) {
+      return UsageError(absl::StrCat("labels file ", options.labels_file, " has ", labels->size(),
+                                     " labels, but --limit ", *options.max_rows, " selects ", *rows,
+                                     " rows of vector file ", options.file,
+                                     "; expected one label per vector"));
+    }
     return UsageError(absl::StrCat("labels file ", options.labels_file, " has ", labels->size(),
                                    " labels, but vector file ", options.file, " has ", *rows,
                                    " rows; expected one label per vector"));
@@ -262,7 +282,7 @@ void PrintImportSummary(const CommandContext& context, const ImportOptions& opti
       options.collection, summary.seconds, rate, summary.inserted, summary.updated);
 }
 
-// Reads every row of `reader` and sends it to its tenant.
+// Reads every row of `reader`, or the first options.max_rows, and sends each to its tenant.
 absl::Status UploadRows(const ImportOptions& options, const std::vector<std::string>& labels,
                         VectorReader& reader, Uploader& uploader, ProgressBar& progress,
                         size_t rows_per_request) {
@@ -271,7 +291,14 @@ absl::Status UploadRows(const ImportOptions& options, const std::vector<std::str
   while (true) {
     buffer.clear();
     size_t first_row = reader.rows_read();
-    absl::StatusOr<size_t> rows = reader.ReadRows(rows_per_request, &buffer);
+    size_t requested_rows = rows_per_request;
+    if (options.max_rows.has_value()) {
+      requested_rows = std::min(requested_rows, *options.max_rows - first_row);
+      if (requested_rows == 0) {
+        break;
+      }
+    }
+    absl::StatusOr<size_t> rows = reader.ReadRows(requested_rows, &buffer);
     if (!rows.ok()) {
       return UsageError(rows.status());
     }
@@ -424,7 +451,7 @@ absl::Status ImportCommand(const CommandContext& context, const ImportOptions& o
 
   size_t rows_per_request = RowsPerRequest((*reader)->dim(), options.batch_size);
   Uploader uploader(context, options.collection, (*reader)->dim(), rows_per_request);
-  ProgressBar progress(context.err, context.show_progress, (*reader)->total_rows());
+  ProgressBar progress(context.err, context.show_progress, RowsToImport(options, **reader));
   absl::Status uploaded =
       UploadRows(options, labels, **reader, uploader, progress, rows_per_request);
   progress.Finish(uploader.stored());

@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev
   # Real data set for the quickstart, integration tests and benchmarks
   dataset-fashion-mnist
+  # Benchmark baselines and the recall-vs-QPS plot
+  libfaiss-dev libhnswlib-dev python3-matplotlib
 )
 
 missing=()

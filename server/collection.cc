@@ -246,6 +246,8 @@ absl::Status Collection::Drop(const std::function<absl::Status(rocksdb::WriteBat
                     storage::CollectionRangeEnd(id()));
   batch.DeleteRange(store_->acl(), storage::CollectionRangeStart(id()),
                     storage::CollectionRangeEnd(id()));
+  batch.DeleteRange(store_->index(), storage::CollectionRangeStart(id()),
+                    storage::CollectionRangeEnd(id()));
   RETURN_IF_ERROR(commit(&batch));
   dropped_ = true;
   return absl::OkStatus();
@@ -347,8 +349,14 @@ absl::StatusOr<v1::GetResponse> Collection::Get(const std::string& tenant,
   std::vector<uint64_t> readable_ids;
   std::vector<std::vector<std::string>> shared_with;
   storage::TenantId owner = 0;
+  storage::Store::Snapshot snapshot;
   {
     absl::ReaderMutexLock lock(&state_mu_);
+    // Values are read from a snapshot taken while the access check holds, so that an unshare,
+    // or a delete and re-upsert, that lands after the check cannot leak newer values. At most
+    // one committed write is not yet applied in memory (writers hold writer_mu_ from commit to
+    // apply), and it cannot give the reader anything it could not read before.
+    ASSIGN_OR_RETURN(snapshot, store_->GetSnapshot());
     ASSIGN_OR_RETURN(const storage::TenantId reader, FindTenantLocked(tenant));
     auto owner_entry = tenants_.find(owner_name);
     // An unknown owner yields no records rather than NOT_FOUND, so that a tenant cannot probe
@@ -370,11 +378,11 @@ absl::StatusOr<v1::GetResponse> Collection::Get(const std::string& tenant,
 
   std::vector<std::string> keys;
   for (uint64_t vector_id : readable_ids) keys.push_back(storage::VectorKey(id(), owner, vector_id));
-  ASSIGN_OR_RETURN(auto values, store_->MultiGet(store_->records(), keys));
+  ASSIGN_OR_RETURN(auto values, store_->MultiGet(store_->records(), keys, snapshot));
 
   v1::GetResponse response;
   for (size_t i = 0; i < readable_ids.size(); ++i) {
-    if (!values[i].has_value()) continue;  // deleted after the access check above
+    if (!values[i].has_value()) continue;  // deleted, committed but not yet applied
     v1::Record* record = response.add_records();
     record->set_owner(owner_name);
     record->set_id(readable_ids[i]);

@@ -9,6 +9,7 @@ namespace {
 constexpr uint8_t kCatalogVersion = 1;
 constexpr uint8_t kVectorVersion = 1;
 constexpr uint8_t kAclVersion = 1;
+constexpr uint8_t kIndexVersion = 1;
 constexpr size_t kVectorKeySize = 4 + 4 + 8;
 
 std::string Prefixed(char tag, absl::string_view rest) {
@@ -67,6 +68,18 @@ std::string OwnerRangeStart(CollectionId collection, TenantId owner) {
 std::string OwnerRangeEnd(CollectionId collection, TenantId owner) {
   if (owner == UINT32_MAX) return CollectionRangeEnd(collection);
   return OwnerRangeStart(collection, owner + 1);
+}
+
+std::string TreeCheckpointKey(CollectionId collection) {
+  std::string key = CollectionRangeStart(collection);
+  key.push_back('t');
+  return key;
+}
+
+std::string SplitNodesKey(CollectionId collection) {
+  std::string key = CollectionRangeStart(collection);
+  key.push_back('s');
+  return key;
 }
 
 absl::StatusOr<DecodedVectorKey> DecodeVectorKey(absl::string_view key) {
@@ -165,6 +178,59 @@ absl::Status DecodeVector(absl::string_view bytes, size_t dim, float* out) {
                                             " bytes, expected ", dim, " floats"));
   }
   return r.Floats(out, dim);
+}
+
+std::string EncodeTreeCheckpoint(const TreeCheckpoint& checkpoint) {
+  ValueWriter w(kIndexVersion);
+  w.I64(checkpoint.trained_unix_ms);
+  w.U64(checkpoint.vectors_at_training);
+  w.String(checkpoint.tree);
+  return w.Take();
+}
+
+absl::StatusOr<TreeCheckpoint> DecodeTreeCheckpoint(absl::string_view bytes) {
+  ValueReader r(bytes, "cluster tree checkpoint");
+  RETURN_IF_ERROR(r.ExpectVersion(1, kIndexVersion));
+  TreeCheckpoint checkpoint;
+  ASSIGN_OR_RETURN(checkpoint.trained_unix_ms, r.I64());
+  ASSIGN_OR_RETURN(checkpoint.vectors_at_training, r.U64());
+  ASSIGN_OR_RETURN(checkpoint.tree, r.String());
+  RETURN_IF_ERROR(r.ExpectEnd());
+  return checkpoint;
+}
+
+std::string EncodeSplitNodes(const SplitNodes& split_nodes) {
+  ValueWriter w(kIndexVersion);
+  w.U32(static_cast<uint32_t>(split_nodes.size()));
+  for (const auto& [tenant, nodes] : split_nodes) {
+    w.U32(tenant);
+    w.U32(static_cast<uint32_t>(nodes.size()));
+    for (uint32_t node : nodes) w.U32(node);
+  }
+  return w.Take();
+}
+
+absl::StatusOr<SplitNodes> DecodeSplitNodes(absl::string_view bytes) {
+  ValueReader r(bytes, "split nodes checkpoint");
+  RETURN_IF_ERROR(r.ExpectVersion(1, kIndexVersion));
+  ASSIGN_OR_RETURN(const uint32_t tenants, r.U32());
+  SplitNodes split_nodes;
+  for (uint32_t i = 0; i < tenants; ++i) {
+    ASSIGN_OR_RETURN(const uint32_t tenant, r.U32());
+    ASSIGN_OR_RETURN(const uint32_t count, r.U32());
+    if (r.remaining() < size_t{count} * 4) {
+      return absl::DataLossError(absl::StrCat("split nodes checkpoint: tenant ", tenant,
+                                              " lists ", count, " nodes but only ",
+                                              r.remaining(), " bytes remain"));
+    }
+    std::vector<uint32_t> nodes(count);
+    for (uint32_t& node : nodes) {
+      ASSIGN_OR_RETURN(node, r.U32());
+    }
+    split_nodes.emplace_back(tenant, std::move(nodes));
+  }
+  RETURN_IF_ERROR(r.ExpectEnd());
+  return split_nodes;
 }
 
 std::string EncodeAcl(const std::vector<TenantId>& readers) {

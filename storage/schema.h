@@ -7,6 +7,8 @@
 //   records  be32(collection) be32(owner) be64(id) -> vector values (VectorValue)
 //   acl      be32(collection) be32(owner) be64(id) -> tenants the owner shared with (AclValue);
 //            absent when the vector is not shared
+//   index    be32(collection) 't'               -> the collection's cluster tree checkpoint
+//            be32(collection) 's'               -> every tenant's split nodes (EncodeSplitNodes)
 //
 // Records and access lists have the same key, so a collection's or an owner's data is one key
 // range in each column family and can be deleted with DeleteRange. The access list lives apart
@@ -28,6 +30,7 @@ namespace arbor::storage {
 inline constexpr char kCatalogFamily[] = "catalog";
 inline constexpr char kRecordsFamily[] = "records";
 inline constexpr char kAclFamily[] = "acl";
+inline constexpr char kIndexFamily[] = "index";
 
 struct CollectionRecord {
   CollectionId id = 0;
@@ -70,6 +73,11 @@ std::string CollectionRangeEnd(CollectionId collection);
 std::string OwnerRangeStart(CollectionId collection, TenantId owner);
 std::string OwnerRangeEnd(CollectionId collection, TenantId owner);
 
+// Index checkpoint keys; a collection's checkpoint is the range [CollectionRangeStart,
+// CollectionRangeEnd) of the index column family.
+std::string TreeCheckpointKey(CollectionId collection);
+std::string SplitNodesKey(CollectionId collection);
+
 struct DecodedVectorKey {
   CollectionId collection;
   TenantId owner;
@@ -87,6 +95,19 @@ absl::StatusOr<KeyRecord> DecodeKey(absl::string_view bytes);
 std::string EncodeVector(const float* values, size_t dim);
 // Fails with DataLoss unless `bytes` holds exactly `dim` floats.
 absl::Status DecodeVector(absl::string_view bytes, size_t dim, float* out);
+
+// When a tree was trained and how many vectors the collection had then, stored with the tree.
+struct TreeCheckpoint {
+  int64_t trained_unix_ms = 0;
+  uint64_t vectors_at_training = 0;
+  std::string tree;  // the index library's own versioned encoding
+};
+std::string EncodeTreeCheckpoint(const TreeCheckpoint& checkpoint);
+absl::StatusOr<TreeCheckpoint> DecodeTreeCheckpoint(absl::string_view bytes);
+
+using SplitNodes = std::vector<std::pair<TenantId, std::vector<uint32_t>>>;
+std::string EncodeSplitNodes(const SplitNodes& split_nodes);
+absl::StatusOr<SplitNodes> DecodeSplitNodes(absl::string_view bytes);
 
 std::string EncodeAcl(const std::vector<TenantId>& readers);
 absl::StatusOr<std::vector<TenantId>> DecodeAcl(absl::string_view bytes);

@@ -71,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       {kCatalogFamily, FamilyOptions(true)},
       {kRecordsFamily, FamilyOptions(true)},
       {kAclFamily, FamilyOptions(true)},
+      {kIndexFamily, FamilyOptions(false)},
   };
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -84,6 +85,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->catalog_ = handles[1];
   store->records_ = handles[2];
   store->acl_ = handles[3];
+  store->index_ = handles[4];
   store->path_ = options.path;
   store->write_options_.sync = options.sync;
 
@@ -101,11 +103,14 @@ absl::Status Store::Close() {
 
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  std::vector<rocksdb::ColumnFamilyHandle*> all = {catalog_, records_, acl_};
+  std::vector<rocksdb::ColumnFamilyHandle*> all = {catalog_, records_, acl_, index_};
   rocksdb::Status flushed = db_->Flush(flush, all);
-  for (auto* handle : {default_, catalog_, records_, acl_}) {
+  for (auto* handle : {default_, catalog_, records_, acl_, index_}) {
     db_->DestroyColumnFamilyHandle(handle);
   }
+  // Null handles make a late WriteBatch::Put address the default family instead of freed
+  // memory; Write then fails in CheckOpen.
+  default_ = catalog_ = records_ = acl_ = index_ = nullptr;
   rocksdb::Status closed = db_->Close();
   db_.reset();
 
@@ -113,12 +118,19 @@ absl::Status Store::Close() {
   return FromRocks(closed, "closing RocksDB");
 }
 
+absl::Status Store::CheckOpen() const {
+  if (db_ != nullptr) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat("the database at ", path_, " is closed"));
+}
+
 absl::Status Store::Write(rocksdb::WriteBatch* batch) {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
   return FromRocks(db_->Write(write_options_, batch), "committing a write batch");
 }
 
 absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandle* family,
                                                       const std::string& key) const {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), family, key, &value);
   if (s.IsNotFound()) return std::nullopt;
@@ -126,13 +138,23 @@ absl::StatusOr<std::optional<std::string>> Store::Get(rocksdb::ColumnFamilyHandl
   return value;
 }
 
+absl::StatusOr<Store::Snapshot> Store::GetSnapshot() const {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
+  rocksdb::DB* db = db_.get();
+  return Snapshot(db->GetSnapshot(),
+                  [db](const rocksdb::Snapshot* snapshot) { db->ReleaseSnapshot(snapshot); });
+}
+
 absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
-    rocksdb::ColumnFamilyHandle* family, const std::vector<std::string>& keys) const {
+    rocksdb::ColumnFamilyHandle* family, const std::vector<std::string>& keys,
+    const Snapshot& snapshot) const {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), family);
   std::vector<std::string> values;
-  std::vector<rocksdb::Status> statuses =
-      db_->MultiGet(rocksdb::ReadOptions(), families, slices, &values);
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.get();
+  std::vector<rocksdb::Status> statuses = db_->MultiGet(read, families, slices, &values);
 
   std::vector<std::optional<std::string>> result(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -145,6 +167,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
 
 uint64_t Store::ApproximateSize(rocksdb::ColumnFamilyHandle* family, const std::string& start,
                                 const std::string& end) const {
+  if (db_ == nullptr) return 0;
   rocksdb::Range range(start, end);
   uint64_t size = 0;
   rocksdb::SizeApproximationOptions options;

@@ -40,6 +40,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* catalog() const { return catalog_; }
   rocksdb::ColumnFamilyHandle* records() const { return records_; }
   rocksdb::ColumnFamilyHandle* acl() const { return acl_; }
+  rocksdb::ColumnFamilyHandle* index() const { return index_; }
 
   // Commits `batch` atomically (and durably when sync is on).
   absl::Status Write(rocksdb::WriteBatch* batch);
@@ -48,9 +49,15 @@ class Store {
   absl::StatusOr<std::optional<std::string>> Get(rocksdb::ColumnFamilyHandle* family,
                                                  const std::string& key) const;
 
-  // Reads several values of one column family; an absent key yields nullopt at its position.
+  // A consistent view of the database as of now, released when the last copy goes away.
+  using Snapshot = std::shared_ptr<const rocksdb::Snapshot>;
+  absl::StatusOr<Snapshot> GetSnapshot() const;
+
+  // Reads several values of one column family, as of `snapshot` when given; an absent key
+  // yields nullopt at its position.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
-      rocksdb::ColumnFamilyHandle* family, const std::vector<std::string>& keys) const;
+      rocksdb::ColumnFamilyHandle* family, const std::vector<std::string>& keys,
+      const Snapshot& snapshot = nullptr) const;
 
   // Calls `visit(key, value)` for every key in [start, end) in order, or until `visit` returns
   // a non-OK status, which is returned.
@@ -63,10 +70,12 @@ class Store {
                            const std::string& end) const;
 
   // Flushes memtables and closes the database. Called by the destructor if not called before.
+  // Every later call fails with FailedPrecondition. REQUIRES: no call is in flight.
   absl::Status Close();
 
  private:
   Store() = default;
+  absl::Status CheckOpen() const;
   std::unique_ptr<rocksdb::Iterator> NewIterator(rocksdb::ColumnFamilyHandle* family,
                                                  const rocksdb::Slice* upper_bound) const;
 
@@ -76,6 +85,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* catalog_ = nullptr;
   rocksdb::ColumnFamilyHandle* records_ = nullptr;
   rocksdb::ColumnFamilyHandle* acl_ = nullptr;
+  rocksdb::ColumnFamilyHandle* index_ = nullptr;
   std::string path_;
 };
 
@@ -85,6 +95,7 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context)
 template <typename Visitor>
 absl::Status Store::Scan(rocksdb::ColumnFamilyHandle* family, const std::string& start,
                          const std::string& end, Visitor&& visit) const {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
   const rocksdb::Slice upper(end);
   std::unique_ptr<rocksdb::Iterator> it = NewIterator(family, &upper);
   for (it->Seek(start); it->Valid(); it->Next()) {
