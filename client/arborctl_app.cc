@@ -98,13 +98,43 @@ void AddCollectionCommands(CLI::App& app, Action& action) {
   create->add_option("--metric", *create_metric, "Distance function")
       ->required()
       ->check(CLI::IsMember({"l2", "ip", "cosine"}));
-  create->callback([&action, create_name, create_dim, create_metric] {
+  // Index settings; 0 (the default) lets the server choose.
+  auto add_setting = [create](const char* flag, auto* field, const char* help) {
+    create->add_option(flag, *field, help)->transform(DecimalInteger());
+  };
+  auto branching = std::make_shared<uint32_t>(0);
+  auto max_leaf_size = std::make_shared<uint32_t>(0);
+  auto split_threshold = std::make_shared<uint32_t>(0);
+  auto merge_threshold = std::make_shared<uint32_t>(0);
+  auto train_threshold = std::make_shared<uint64_t>(0);
+  auto retrain_growth = std::make_shared<uint32_t>(0);
+  add_setting("--branching", branching.get(), "Children per node of the index tree (default 16)");
+  add_setting("--max-leaf-size", max_leaf_size.get(),
+              "Training vectors under a leaf of the tree, at most (default 256)");
+  add_setting("--split-threshold", split_threshold.get(),
+              "A tenant's shortlist longer than this is split (default 128)");
+  add_setting("--merge-threshold", merge_threshold.get(),
+              "A tenant's split node with this many vectors or fewer folds back (default "
+              "split-threshold / 4)");
+  add_setting("--train-threshold", train_threshold.get(),
+              "Vectors before the first tree is trained (default 10000)");
+  add_setting("--retrain-growth", retrain_growth.get(),
+              "Retrain when the collection grew this many times (default 4)");
+  create->callback([&action, create_name, create_dim, create_metric, branching, max_leaf_size,
+                    split_threshold, merge_threshold, train_threshold, retrain_growth] {
     action.run = [=](const CommandContext& context) {
       absl::StatusOr<v1::Metric> metric = ParseMetric(*create_metric);
       if (!metric.ok()) {
         return OptionError("--metric", metric.status());
       }
-      return CreateCollectionCommand(context, *create_name, *create_dim, *metric);
+      v1::IndexSettings index;
+      index.set_branching(*branching);
+      index.set_max_leaf_size(*max_leaf_size);
+      index.set_split_threshold(*split_threshold);
+      index.set_merge_threshold(*merge_threshold);
+      index.set_train_threshold(*train_threshold);
+      index.set_retrain_growth(*retrain_growth);
+      return CreateCollectionCommand(context, *create_name, *create_dim, *metric, index);
     };
   });
 
@@ -291,6 +321,10 @@ void AddSearchCommand(CLI::App& app, Action& action) {
       ->required()
       ->transform(DecimalInteger());
   search->add_flag("--exact", options.exact, "Scan every readable vector instead of the index");
+  search->add_option("--budget", options.budget,
+                     "Candidates the index gathers before its exact scan (default: the "
+                     "server's, max(8 * split threshold, 16 * k))")
+      ->transform(DecimalInteger());
   vector->excludes(query_file);
 
   search->callback([&action, values, vector, query_file, limit] {

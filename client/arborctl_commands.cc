@@ -31,11 +31,13 @@ bool IsUsageError(const absl::Status& status) {
 }
 
 absl::Status CreateCollectionCommand(const CommandContext& context, const std::string& name,
-                                     uint32_t dimension, v1::Metric metric) {
+                                     uint32_t dimension, v1::Metric metric,
+                                     const v1::IndexSettings& index) {
   v1::CreateCollectionRequest request;
   request.set_name(name);
   request.set_dimension(dimension);
   request.set_metric(metric);
+  *request.mutable_index() = index;
   absl::StatusOr<v1::CollectionInfo> info = context.client->CreateCollection(request);
   if (!info.ok()) {
     return info.status();

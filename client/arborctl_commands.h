@@ -41,7 +41,8 @@ bool IsUsageError(const absl::Status& status);
 
 // AdminService commands.
 absl::Status CreateCollectionCommand(const CommandContext& context, const std::string& name,
-                                     uint32_t dimension, v1::Metric metric);
+                                     uint32_t dimension, v1::Metric metric,
+                                     const v1::IndexSettings& index);
 absl::Status ListCollectionsCommand(const CommandContext& context);
 absl::Status DescribeCollectionCommand(const CommandContext& context, const std::string& name);
 absl::Status DropCollectionCommand(const CommandContext& context, const std::string& name);
@@ -88,6 +89,7 @@ struct SearchOptions {
   std::optional<size_t> max_queries;  // Reads only this many rows of query_file.
   uint32_t k = 10;
   bool exact = false;
+  uint32_t budget = 0;  // 0 lets the server choose
 };
 absl::Status SearchCommand(const CommandContext& context, const SearchOptions& options);
 

@@ -474,6 +474,7 @@ absl::Status SearchCommand(const CommandContext& context, const SearchOptions& o
   v1::SearchParams params;
   params.set_k(options.k);
   params.set_exact(options.exact);
+  params.set_budget(options.budget);
 
   if (options.query_values.has_value()) {
     return SearchOneVector(context, options, params);

@@ -111,6 +111,29 @@ std::string JsonObject::ToString() const {
   return absl::StrCat("{", absl::StrJoin(members_, ", "), "}");
 }
 
+std::string IndexSettingsJson(const v1::IndexSettings& settings) {
+  return JsonObject()
+      .AddUint("branching", settings.branching())
+      .AddUint("max_leaf_size", settings.max_leaf_size())
+      .AddUint("split_threshold", settings.split_threshold())
+      .AddUint("merge_threshold", settings.merge_threshold())
+      .AddUint("train_threshold", settings.train_threshold())
+      .AddUint("retrain_growth", settings.retrain_growth())
+      .ToString();
+}
+
+std::string IndexJson(const v1::IndexInfo& index) {
+  return JsonObject()
+      .AddBool("trained", index.trained())
+      .AddUint("tree_nodes", index.tree_nodes())
+      .AddUint("tree_depth", index.tree_depth())
+      .AddInt("trained_unix_ms", index.trained_unix_ms())
+      .AddUint("vectors_at_training", index.vectors_at_training())
+      .AddUint("memory_bytes", index.memory_bytes())
+      .AddRaw("settings", IndexSettingsJson(index.settings()))
+      .ToString();
+}
+
 std::string CollectionJson(const v1::CollectionInfo& info) {
   return JsonObject()
       .AddString("name", info.name())
@@ -120,6 +143,7 @@ std::string CollectionJson(const v1::CollectionInfo& info) {
       .AddUint("tenant_count", info.tenant_count())
       .AddUint("bytes", info.bytes())
       .AddInt("created_unix_ms", info.created_unix_ms())
+      .AddRaw("index", IndexJson(info.index()))
       .ToString();
 }
 
@@ -130,6 +154,9 @@ std::string TenantJson(const v1::TenantInfo& info) {
       .AddUint("owned_count", info.owned_count())
       .AddUint("readable_count", info.readable_count())
       .AddInt("created_unix_ms", info.created_unix_ms())
+      .AddUint("shortlists", info.shortlists())
+      .AddUint("split_nodes", info.split_nodes())
+      .AddUint("max_depth", info.max_depth())
       .ToString();
 }
 
@@ -206,12 +233,24 @@ std::string TextTable::ToString() const {
   return out;
 }
 
+std::string IndexText(const v1::IndexInfo& index) {
+  if (!index.trained()) {
+    return absl::StrCat("not trained (exact search until ", index.settings().train_threshold(),
+                        " vectors)");
+  }
+  return absl::StrCat("trained at ", FormatUnixMillis(index.trained_unix_ms()), " on ",
+                      index.vectors_at_training(), " vectors; ", index.tree_nodes(),
+                      " nodes, depth ", index.tree_depth(), ", ", index.memory_bytes(),
+                      " bytes in memory");
+}
+
 std::string CollectionText(const v1::CollectionInfo& info) {
   return absl::StrCat("name:          ", info.name(), "\n", "dimension:     ", info.dimension(),
                       "\n", "metric:        ", ToAbsl(MetricName(info.metric())), "\n",
                       "vectors:       ", info.vector_count(), "\n",
                       "tenants:       ", info.tenant_count(), "\n", "bytes:         ", info.bytes(),
-                      "\n", "created (UTC): ", FormatUnixMillis(info.created_unix_ms()), "\n");
+                      "\n", "created (UTC): ", FormatUnixMillis(info.created_unix_ms()), "\n",
+                      "index:         ", IndexText(info.index()), "\n");
 }
 
 std::string CollectionTable(const std::vector<v1::CollectionInfo>& collections) {

@@ -176,7 +176,7 @@ size_t CuratorIndex::OwnedCount(TenantId tenant) const {
 // ---- Search ----
 
 size_t CuratorIndex::DefaultBudget(size_t k) const {
-  return std::max<size_t>(8 * options_.split_threshold, 16 * k);
+  return std::max<size_t>(options_.default_budget, 16 * k);
 }
 
 void CuratorIndex::ScanInto(const std::vector<Slot>& shortlist, const float* query,

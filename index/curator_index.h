@@ -44,6 +44,8 @@ class TopK;
 struct CuratorOptions {
   size_t split_threshold = 128;  // a shortlist longer than this at an inner node is split
   size_t merge_threshold = 32;   // a split node with this many vectors or fewer below folds
+  // Candidates gathered when a search names no budget: max(default_budget, 16 * k).
+  size_t default_budget = 1024;
 };
 
 struct SearchOptions {

@@ -14,6 +14,23 @@
 namespace arbor::server {
 namespace {
 
+// Training samples at most this many vectors: enough for a tree of a few thousand nodes, and a
+// bounded cost (hierarchical k-means is linear in the sample).
+constexpr size_t kMaxTrainingSample = 50000;
+// Vectors whose leaf is computed per shared-lock hold while a new tree is swapped in.
+constexpr size_t kLeafChunk = 4096;
+// A search that names no budget gathers this many full shortlists' worth of candidates.
+constexpr size_t kDefaultBudgetShortlists = 8;
+
+index::CuratorOptions CuratorOptionsFor(const storage::IndexSettingsRecord& settings) {
+  index::CuratorOptions options;
+  options.split_threshold = settings.split_threshold;
+  options.merge_threshold = settings.merge_threshold;
+  // The budget is counted in shortlists' worth of vectors, so it follows the settings.
+  options.default_budget = kDefaultBudgetShortlists * settings.split_threshold;
+  return options;
+}
+
 index::Metric ToIndexMetric(uint8_t metric) {
   switch (metric) {
     case v1::METRIC_IP:
@@ -26,6 +43,13 @@ index::Metric ToIndexMetric(uint8_t metric) {
 }
 
 int64_t NowUnixMs() { return absl::ToUnixMillis(absl::Now()); }
+
+index::SearchOptions ToSearchOptions(const v1::SearchParams& params) {
+  index::SearchOptions options;
+  options.budget = params.budget();
+  options.exact = params.exact();
+  return options;
+}
 
 absl::Status DeadlineExceeded() {
   return absl::DeadlineExceededError(
@@ -70,7 +94,7 @@ absl::StatusOr<std::pair<std::string, uint64_t>> DecodeListToken(const std::stri
 Collection::Collection(storage::CollectionRecord record, storage::Store* store)
     : store_(store),
       record_(std::move(record)),
-      index_(record_.dimension, ToIndexMetric(record_.metric)) {}
+      index_(record_.dimension, ToIndexMetric(record_.metric), CuratorOptionsFor(record_.index)) {}
 
 void Collection::LoadTenant(const storage::TenantRecord& tenant) {
   absl::MutexLock lock(&state_mu_);
@@ -80,6 +104,7 @@ void Collection::LoadTenant(const storage::TenantRecord& tenant) {
 
 absl::Status Collection::LoadRecords() {
   absl::MutexLock lock(&state_mu_);
+  RETURN_IF_ERROR(LoadIndexCheckpoint());
   std::vector<float> values(record_.dimension);
   size_t skipped = 0;
 
@@ -116,7 +141,132 @@ absl::Status Collection::LoadRecords() {
     spdlog::warn("collection '{}': skipped {} records whose owner no longer exists", name(),
                  skipped);
   }
+  return RestoreSplitNodes();
+}
+
+absl::Status Collection::LoadIndexCheckpoint() {
+  ASSIGN_OR_RETURN(auto value, store_->Get(store_->index(), storage::TreeCheckpointKey(id())));
+  if (!value.has_value()) return absl::OkStatus();
+
+  ASSIGN_OR_RETURN(storage::TreeCheckpoint checkpoint, storage::DecodeTreeCheckpoint(*value));
+  ASSIGN_OR_RETURN(index::ClusterTree tree, index::ClusterTree::Deserialize(checkpoint.tree));
+  if (tree.dim() != dimension()) {
+    return absl::DataLossError(absl::StrCat("collection '", name(), "': the tree checkpoint has ",
+                                            tree.dim(), " dimensions, the collection ",
+                                            dimension()));
+  }
+  index_.SetTree(std::make_shared<const index::ClusterTree>(std::move(tree)));
+  trained_unix_ms_ = checkpoint.trained_unix_ms;
+  vectors_at_training_ = checkpoint.vectors_at_training;
   return absl::OkStatus();
+}
+
+// Re-applies each tenant's split nodes from the last checkpoint, so that every vector sits in
+// the same shortlist as before the restart.
+absl::Status Collection::RestoreSplitNodes() {
+  if (!index_.tree().trained()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto value, store_->Get(store_->index(), storage::SplitNodesKey(id())));
+  if (!value.has_value()) return absl::OkStatus();
+
+  ASSIGN_OR_RETURN(storage::SplitNodes split_nodes, storage::DecodeSplitNodes(*value));
+  for (const auto& [tenant, nodes] : split_nodes) {
+    if (index_.HasTenant(tenant)) index_.RestoreSplitNodes(tenant, nodes);
+  }
+  return absl::OkStatus();
+}
+
+bool Collection::NeedsTraining() const {
+  absl::ReaderMutexLock lock(&state_mu_);
+  const size_t vectors = index_.size();
+  if (vectors < record_.index.train_threshold) return false;
+  if (!index_.tree().trained()) return true;
+  return vectors >= vectors_at_training_ * record_.index.retrain_growth;
+}
+
+absl::Status Collection::TrainIndex() {
+  const absl::Time start = absl::Now();
+  std::vector<float> sample;
+  size_t vectors = 0;
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    vectors = index_.size();
+    sample = index_.SampleVectors(kMaxTrainingSample);
+  }
+  const size_t sample_size = sample.size() / dimension();
+  spdlog::info("collection '{}': training the index on {} of {} vectors", name(), sample_size,
+               vectors);
+
+  index::TreeOptions options;
+  options.branching = record_.index.branching;
+  options.max_leaf_size = record_.index.max_leaf_size;
+  auto tree = std::make_shared<const index::ClusterTree>(
+      index::ClusterTree::Train(sample.data(), sample_size, dimension(), options));
+  sample = {};
+  const absl::Time trained = absl::Now();
+
+  // The leaves are computed in chunks under the shared lock, so searches run throughout and
+  // writers wait at most one chunk.
+  index::CuratorIndex::LeafAssignment assignment;
+  for (size_t first = 0;; first += kLeafChunk) {
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (first >= index_.slot_capacity()) break;
+    index_.ComputeLeaves(*tree, first, kLeafChunk, &assignment);
+  }
+  const absl::Time assigned = absl::Now();
+
+  absl::MutexLock writer(&writer_mu_);
+  RETURN_IF_ERROR(CheckWritable());
+  {
+    absl::MutexLock lock(&state_mu_);
+    index_.InstallTree(tree, std::move(assignment));
+    trained_unix_ms_ = absl::ToUnixMillis(absl::Now());
+    vectors_at_training_ = index_.size();
+  }
+  spdlog::info(
+      "collection '{}': index trained, {} nodes of depth {}; k-means {} ms, leaves {} ms, "
+      "swap {} ms",
+      name(), tree->size(), tree->depth(), absl::ToInt64Milliseconds(trained - start),
+      absl::ToInt64Milliseconds(assigned - trained),
+      absl::ToInt64Milliseconds(absl::Now() - assigned));
+  return WriteCheckpoint(/*with_tree=*/true);
+}
+
+absl::Status Collection::MaybeCheckpoint(bool force, absl::Duration max_age) {
+  absl::MutexLock writer(&writer_mu_);
+  if (dropped_ || writes_since_checkpoint_.load(std::memory_order_relaxed) == 0) {
+    return absl::OkStatus();
+  }
+  if (!force && absl::Now() - last_checkpoint_ < max_age) return absl::OkStatus();
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (!index_.tree().trained()) return absl::OkStatus();
+  }
+  return WriteCheckpoint(/*with_tree=*/false);
+}
+
+absl::Status Collection::WriteCheckpoint(bool with_tree) {
+  rocksdb::WriteBatch batch;
+  {
+    absl::ReaderMutexLock lock(&state_mu_);
+    if (with_tree) {
+      storage::TreeCheckpoint checkpoint{trained_unix_ms_, vectors_at_training_,
+                                         index_.tree().Serialize()};
+      batch.Put(store_->index(), storage::TreeCheckpointKey(id()),
+                storage::EncodeTreeCheckpoint(checkpoint));
+    }
+    batch.Put(store_->index(), storage::SplitNodesKey(id()),
+              storage::EncodeSplitNodes(index_.SplitNodes()));
+  }
+  // Writers are held off by writer_mu_, so the split nodes match the committed records.
+  writes_since_checkpoint_.store(0, std::memory_order_relaxed);
+  last_checkpoint_ = absl::Now();
+  const absl::Status status = store_->Write(&batch);
+  if (!status.ok()) {
+    writes_since_checkpoint_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("collection '{}': index checkpoint failed, will retry: {}", name(),
+                  status.ToString());
+  }
+  return status;
 }
 
 v1::CollectionInfo Collection::Describe() const {
@@ -130,9 +280,19 @@ v1::CollectionInfo Collection::Describe() const {
       store_->ApproximateSize(store_->records(), storage::CollectionRangeStart(id()),
                               storage::CollectionRangeEnd(id()));
   absl::ReaderMutexLock lock(&state_mu_);
+  const size_t memory = index_.MemoryBytes();
   info.set_vector_count(index_.size());
   info.set_tenant_count(tenants_.size());
-  info.set_bytes(index_.MemoryBytes() + disk_bytes);
+  info.set_bytes(memory + disk_bytes);
+
+  v1::IndexInfo* index = info.mutable_index();
+  index->set_trained(index_.tree().trained());
+  index->set_tree_nodes(index_.tree().size());
+  index->set_tree_depth(index_.tree().depth());
+  index->set_trained_unix_ms(trained_unix_ms_);
+  index->set_vectors_at_training(vectors_at_training_);
+  index->set_memory_bytes(memory);
+  *index->mutable_settings() = ToProto(record_.index);
   return info;
 }
 
@@ -161,6 +321,7 @@ absl::StatusOr<v1::TenantInfo> Collection::CreateTenant(const std::string& name)
   const TenantEntry entry{tenant.id, tenant.created_unix_ms};
   tenants_[name] = entry;
   index_.AddTenant(tenant.id, name);
+  spdlog::info("collection '{}': created tenant '{}' (id {})", this->name(), name, tenant.id);
   return TenantInfoLocked(name, entry);
 }
 
@@ -194,6 +355,7 @@ absl::Status Collection::DropTenant(const std::string& name,
   absl::MutexLock lock(&state_mu_);
   const size_t deleted = index_.RemoveTenant(tenant);
   tenants_.erase(name);
+  NoteWrite();
   spdlog::info("collection '{}': dropped tenant '{}' and its {} vectors", this->name(), name,
                deleted);
   return absl::OkStatus();
@@ -295,6 +457,7 @@ absl::StatusOr<v1::UpsertResponse> Collection::Upsert(const std::string& tenant,
   for (const v1::Vector& vector : request.vectors()) {
     index_.Upsert({owner, vector.id()}, vector.values().data());
   }
+  NoteWrite();
   return response;
 }
 
@@ -330,6 +493,7 @@ absl::StatusOr<v1::DeleteResponse> Collection::Delete(const std::string& tenant,
 
   absl::MutexLock lock(&state_mu_);
   for (uint64_t vector_id : existing) index_.Delete({owner, vector_id});
+  NoteWrite();
   return response;
 }
 
@@ -398,19 +562,23 @@ absl::StatusOr<v1::GetResponse> Collection::Get(const std::string& tenant,
 absl::StatusOr<v1::SearchResponse> Collection::Search(const std::string& tenant,
                                                       const v1::SearchRequest& request) const {
   RETURN_IF_ERROR(ValidateK(request.params().k()));
+  RETURN_IF_ERROR(ValidateBudget(request.params().budget()));
   RETURN_IF_ERROR(ValidateVector("query", request.query(), dimension(),
                                  metric() == v1::METRIC_COSINE));
 
   absl::ReaderMutexLock lock(&state_mu_);
   ASSIGN_OR_RETURN(const storage::TenantId reader, FindTenantLocked(tenant));
   v1::SearchResponse response;
-  FillHits(index_.SearchExact(reader, request.query().data(), request.params().k()), &response);
+  FillHits(index_.Search(reader, request.query().data(), request.params().k(),
+                         ToSearchOptions(request.params())),
+           &response);
   return response;
 }
 
 absl::StatusOr<v1::SearchBatchResponse> Collection::SearchBatch(
     const std::string& tenant, const v1::SearchBatchRequest& request, absl::Time deadline) const {
   RETURN_IF_ERROR(ValidateK(request.params().k()));
+  RETURN_IF_ERROR(ValidateBudget(request.params().budget()));
   RETURN_IF_ERROR(ValidateBatchSize("queries", request.queries_size(), kMaxQueries));
   const size_t hits = size_t(request.queries_size()) * size_t(request.params().k());
   if (hits > kMaxBatchHits) {
@@ -434,7 +602,8 @@ absl::StatusOr<v1::SearchBatchResponse> Collection::SearchBatch(
           "the deadline passed after ", response.results_size(), " of ",
           request.queries_size(), " queries; send fewer queries or allow more time"));
     }
-    FillHits(index_.SearchExact(reader, query.values().data(), request.params().k()),
+    FillHits(index_.Search(reader, query.values().data(), request.params().k(),
+                           ToSearchOptions(request.params())),
              response.add_results());
   }
   return response;
@@ -487,6 +656,7 @@ absl::StatusOr<v1::ShareResponse> Collection::Share(const std::string& tenant,
   for (const auto& [key, readers] : changes) {
     for (storage::TenantId target : targets) index_.Grant(key, target);
   }
+  NoteWrite();
   return response;
 }
 
@@ -535,6 +705,7 @@ absl::StatusOr<v1::UnshareResponse> Collection::Unshare(const std::string& tenan
   for (const auto& [key, readers] : changes) {
     for (storage::TenantId target : targets) index_.Revoke(key, target);
   }
+  NoteWrite();
   return response;
 }
 
@@ -661,6 +832,10 @@ v1::TenantInfo Collection::TenantInfoLocked(const std::string& name,
   info.set_owned_count(index_.OwnedCount(entry.id));
   info.set_readable_count(index_.ReadableCount(entry.id));
   info.set_created_unix_ms(entry.created_unix_ms);
+  const index::TenantTreeStats stats = index_.TenantStats(entry.id);
+  info.set_shortlists(stats.shortlists);
+  info.set_split_nodes(stats.split_nodes);
+  info.set_max_depth(static_cast<uint32_t>(stats.max_depth));
   return info;
 }
 

@@ -13,6 +13,7 @@
 // Lock order: Database's mutexes, then writer_mu_, then state_mu_.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@
 #include "absl/time/time.h"
 #include "arbor/v1/admin.pb.h"
 #include "arbor/v1/vector.pb.h"
-#include "index/flat_index.h"
+#include "index/curator_index.h"
 #include "storage/schema.h"
 #include "storage/store.h"
 
@@ -45,9 +46,21 @@ class Collection {
   uint32_t dimension() const { return record_.dimension; }
   v1::Metric metric() const { return static_cast<v1::Metric>(record_.metric); }
 
-  // Recovery: called single-threaded at start-up, in this order.
+  // Recovery: called single-threaded at start-up, in this order. LoadRecords also restores the
+  // index checkpoint: the tree before the vectors, each tenant's split nodes after them.
   void LoadTenant(const storage::TenantRecord& tenant);
   absl::Status LoadRecords();
+
+  // Index maintenance, called by the Database's background thread.
+  // Whether the collection has reached its training threshold without a tree, or has grown
+  // retrain_growth times since the last training.
+  bool NeedsTraining() const;
+  // Trains a new tree on a sample, computes every vector's leaf under it while searches and
+  // writes go on, swaps it in, and checkpoints it.
+  absl::Status TrainIndex();
+  // Writes each tenant's split nodes when writes happened since the last checkpoint and either
+  // `force` is set or the last checkpoint is older than `max_age`.
+  absl::Status MaybeCheckpoint(bool force, absl::Duration max_age);
 
   // Admin calls.
   v1::CollectionInfo Describe() const;
@@ -113,6 +126,12 @@ class Collection {
       ABSL_SHARED_LOCKS_REQUIRED(state_mu_);
   void PutAcl(rocksdb::WriteBatch* batch, index::VectorKey key,
               const std::vector<storage::TenantId>& readers) const;
+  absl::Status LoadIndexCheckpoint() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  absl::Status RestoreSplitNodes() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // Writes the split nodes, and the tree when `with_tree`. REQUIRES: writer_mu_.
+  absl::Status WriteCheckpoint(bool with_tree) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Counts an applied write for the checkpoint schedule.
+  void NoteWrite() { writes_since_checkpoint_.fetch_add(1, std::memory_order_relaxed); }
 
   storage::Store* const store_;
 
@@ -120,9 +139,14 @@ class Collection {
   storage::CollectionRecord record_;  // next_tenant_id changes under writer_mu_ and state_mu_
   bool dropped_ ABSL_GUARDED_BY(writer_mu_) = false;
 
+  absl::Time last_checkpoint_ ABSL_GUARDED_BY(writer_mu_) = absl::Now();
+  std::atomic<uint64_t> writes_since_checkpoint_{0};
+
   mutable absl::Mutex state_mu_;
-  index::FlatIndex index_ ABSL_GUARDED_BY(state_mu_);
+  index::CuratorIndex index_ ABSL_GUARDED_BY(state_mu_);
   absl::btree_map<std::string, TenantEntry> tenants_ ABSL_GUARDED_BY(state_mu_);
+  int64_t trained_unix_ms_ ABSL_GUARDED_BY(state_mu_) = 0;
+  uint64_t vectors_at_training_ ABSL_GUARDED_BY(state_mu_) = 0;
 };
 
 }  // namespace arbor::server

@@ -31,6 +31,17 @@ absl::Status ValidateMetric(v1::Metric metric) {
       "; use METRIC_L2, METRIC_IP or METRIC_COSINE"));
 }
 
+absl::string_view MetricName(v1::Metric metric) {
+  switch (metric) {
+    case v1::METRIC_IP:
+      return "ip";
+    case v1::METRIC_COSINE:
+      return "cosine";
+    default:
+      return "l2";
+  }
+}
+
 v1::KeyInfo ToKeyInfo(const std::string& collection, const std::string& tenant,
                       const storage::KeyRecord& record) {
   v1::KeyInfo info;
@@ -50,8 +61,12 @@ absl::Status RequireAdmin(const Principal& principal) {
 }
 
 Database::Database(storage::DataDirLock lock, std::unique_ptr<storage::Store> store,
-                   std::string admin_key)
-    : lock_(std::move(lock)), store_(std::move(store)), admin_hash_(Sha256(admin_key)) {}
+                   const DatabaseOptions& options)
+    : lock_(std::move(lock)),
+      store_(std::move(store)),
+      admin_hash_(Sha256(options.admin_key)),
+      maintenance_interval_(options.maintenance_interval),
+      checkpoint_interval_(options.checkpoint_interval) {}
 
 Database::~Database() {
   const absl::Status status = Close();
@@ -67,9 +82,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   const absl::Time start = absl::Now();
   const std::string db_path = options.data_dir + "/db";
   ASSIGN_OR_RETURN(auto store, storage::Store::Open({db_path, options.sync}));
-  auto database = std::unique_ptr<Database>(
-      new Database(std::move(lock), std::move(store), options.admin_key));
+  auto database =
+      std::unique_ptr<Database>(new Database(std::move(lock), std::move(store), options));
   RETURN_IF_ERROR(database->Recover());
+  database->maintenance_thread_ = std::thread([db = database.get()] { db->MaintenanceLoop(); });
 
   absl::ReaderMutexLock catalog(&database->catalog_mu_);
   absl::ReaderMutexLock keys(&database->keys_mu_);
@@ -82,9 +98,59 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
 absl::Status Database::Close() {
   if (store_ == nullptr || closed_) return absl::OkStatus();
   closed_ = true;
+  {
+    absl::MutexLock lock(&maintenance_mu_);
+    stopping_ = true;
+  }
+  if (maintenance_thread_.joinable()) maintenance_thread_.join();
+
+  // A checkpoint at a clean stop lets the next start restore every placement exactly.
+  for (const auto& collection : AllCollections()) {
+    const absl::Status checkpoint = collection->MaybeCheckpoint(true, absl::ZeroDuration());
+    if (!checkpoint.ok()) {
+      spdlog::error("collection '{}': final index checkpoint failed; the next start rebuilds "
+                    "placements from the last one: {}",
+                    collection->name(), checkpoint.ToString());
+    }
+  }
   const absl::Status status = store_->Close();
   spdlog::info("database closed");
   return status;
+}
+
+void Database::MaintenanceLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&maintenance_mu_);
+      if (maintenance_mu_.AwaitWithTimeout(absl::Condition(&stopping_), maintenance_interval_)) {
+        return;
+      }
+    }
+    RunMaintenance();
+  }
+}
+
+void Database::RunMaintenance() {
+  for (const auto& collection : AllCollections()) {
+    if (collection->NeedsTraining()) {
+      const absl::Status trained = collection->TrainIndex();
+      if (!trained.ok()) {
+        spdlog::error("collection '{}': index training failed; searches keep the previous "
+                      "index and training is retried: {}",
+                      collection->name(), trained.ToString());
+      }
+      continue;
+    }
+    const absl::Status checkpoint = collection->MaybeCheckpoint(false, checkpoint_interval_);
+    if (!checkpoint.ok()) continue;  // logged by the collection, retried next round
+  }
+}
+
+std::vector<std::shared_ptr<Collection>> Database::AllCollections() const {
+  std::vector<std::shared_ptr<Collection>> collections;
+  absl::ReaderMutexLock lock(&catalog_mu_);
+  for (const auto& [name, collection] : collections_) collections.push_back(collection);
+  return collections;
 }
 
 // Loads the catalog first (collections, their tenants, keys), then each collection's records.
@@ -187,6 +253,8 @@ absl::StatusOr<v1::CollectionInfo> Database::CreateCollection(
         "dimension is ", request.dimension(), "; it must be between 1 and ", kMaxDimension));
   }
   RETURN_IF_ERROR(ValidateMetric(request.metric()));
+  ASSIGN_OR_RETURN(const storage::IndexSettingsRecord settings,
+                   ResolveIndexSettings(request.index()));
 
   absl::MutexLock admin(&admin_mu_);
   storage::CollectionRecord record;
@@ -202,6 +270,7 @@ absl::StatusOr<v1::CollectionInfo> Database::CreateCollection(
   record.dimension = request.dimension();
   record.metric = static_cast<uint8_t>(request.metric());
   record.created_unix_ms = NowUnixMs();
+  record.index = settings;
 
   storage::ValueWriter next_id(1);
   next_id.U32(record.id + 1);
@@ -218,7 +287,7 @@ absl::StatusOr<v1::CollectionInfo> Database::CreateCollection(
     collections_[record.name] = collection;
   }
   spdlog::info("created collection '{}' (id {}, dimension {}, metric {})", record.name,
-               record.id, record.dimension, v1::Metric_Name(request.metric()));
+               record.id, record.dimension, std::string(MetricName(request.metric())));
   return collection->Describe();
 }
 

@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <optional>
+#include <thread>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -33,6 +34,10 @@ struct DatabaseOptions {
   std::string data_dir;
   bool sync = true;        // fsync every commit before acknowledging it
   std::string admin_key;  // the bearer key with full access; must not be empty
+  // How often the background thread looks for collections to train, and the longest time
+  // between index checkpoints of a collection that is being written.
+  absl::Duration maintenance_interval = absl::Seconds(1);
+  absl::Duration checkpoint_interval = absl::Seconds(60);
 };
 
 // Who a request acts as.
@@ -51,8 +56,13 @@ class Database {
   static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
   ~Database();
 
-  // Flushes and closes RocksDB. Later calls fail; safe to call twice.
+  // Stops the background index thread, checkpoints every index, and flushes and closes
+  // RocksDB. Later calls fail; safe to call twice.
   absl::Status Close();
+
+  // Runs one round of index maintenance now (training and checkpoints), as the background
+  // thread does every maintenance_interval. For tests and tools.
+  void RunMaintenance();
 
   // Resolves the value of an `authorization` header ("Bearer <key>"). UNAUTHENTICATED when the
   // header is missing, malformed or names no valid key.
@@ -92,7 +102,10 @@ class Database {
   };
 
   Database(storage::DataDirLock lock, std::unique_ptr<storage::Store> store,
-           std::string admin_key);
+           const DatabaseOptions& options);
+
+  void MaintenanceLoop();
+  std::vector<std::shared_ptr<Collection>> AllCollections() const;
 
   absl::Status Recover();
   absl::StatusOr<std::shared_ptr<Collection>> FindCollection(const std::string& name) const;
@@ -102,7 +115,14 @@ class Database {
   storage::DataDirLock lock_;
   std::unique_ptr<storage::Store> store_;
   const storage::KeyHash admin_hash_;
+  const absl::Duration maintenance_interval_;
+  const absl::Duration checkpoint_interval_;
   bool closed_ = false;  // set by Close, which runs after the server stopped serving
+
+  // The background maintenance thread and its stop signal.
+  absl::Mutex maintenance_mu_;
+  bool stopping_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  std::thread maintenance_thread_;
 
   absl::Mutex admin_mu_;
 

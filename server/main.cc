@@ -76,7 +76,8 @@ int Run(const Flags& flags) {
     return 1;
   }
   if (!created_key_path.empty()) {
-    spdlog::info("created a new admin key in {} (mode 0600); arborctl reads it from there",
+    spdlog::info("created a new admin key in {} (mode 0600); pass it to arborctl with "
+                 "--key-file (arborctl reads ./data/admin.key by default)",
                  created_key_path);
   }
 
@@ -93,6 +94,9 @@ int Run(const Flags& flags) {
 
   grpc::ServerBuilder builder;
   int port = 0;
+  // gRPC sets SO_REUSEPORT by default, which lets a second arbord bind a port the first is
+  // serving and take some of its connections; an occupied port must be an error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxMessageBytes));

@@ -87,4 +87,64 @@ absl::Status CheckResponseSize(size_t bytes, absl::string_view what) {
                                                    kMaxMessageBytes, "; ", what));
 }
 
+absl::Status ValidateBudget(uint32_t budget) {
+  if (budget <= kMaxBudget) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("params.budget is ", budget,
+                                                 "; it must be at most ", kMaxBudget,
+                                                 " (0 for the default)"));
+}
+
+namespace {
+
+// Takes `value`, or `fallback` when it is zero, and checks it against [min, max].
+template <typename T>
+absl::StatusOr<T> SettingInRange(absl::string_view field, T value, T fallback, T min, T max) {
+  const T resolved = value == 0 ? fallback : value;
+  if (resolved >= min && resolved <= max) return resolved;
+  return absl::InvalidArgumentError(absl::StrCat("index.", field, " is ", resolved,
+                                                 "; it must be between ", min, " and ", max,
+                                                 " (0 for the default ", fallback, ")"));
+}
+
+}  // namespace
+
+absl::StatusOr<storage::IndexSettingsRecord> ResolveIndexSettings(
+    const v1::IndexSettings& settings) {
+  storage::IndexSettingsRecord record;
+  auto branching = SettingInRange<uint32_t>("branching", settings.branching(), 16, 2, 256);
+  if (!branching.ok()) return branching.status();
+  auto leaf = SettingInRange<uint32_t>("max_leaf_size", settings.max_leaf_size(), 256, 8, 100000);
+  if (!leaf.ok()) return leaf.status();
+  auto split =
+      SettingInRange<uint32_t>("split_threshold", settings.split_threshold(), 128, 4, 100000);
+  if (!split.ok()) return split.status();
+  auto merge = SettingInRange<uint32_t>("merge_threshold", settings.merge_threshold(),
+                                        *split / 4, 1, *split - 1);
+  if (!merge.ok()) return merge.status();
+  auto train = SettingInRange<uint64_t>("train_threshold", settings.train_threshold(), 10000, 2,
+                                        uint64_t{1} << 40);
+  if (!train.ok()) return train.status();
+  auto growth = SettingInRange<uint32_t>("retrain_growth", settings.retrain_growth(), 4, 2, 1000);
+  if (!growth.ok()) return growth.status();
+
+  record.branching = *branching;
+  record.max_leaf_size = *leaf;
+  record.split_threshold = *split;
+  record.merge_threshold = *merge;
+  record.train_threshold = *train;
+  record.retrain_growth = *growth;
+  return record;
+}
+
+v1::IndexSettings ToProto(const storage::IndexSettingsRecord& settings) {
+  v1::IndexSettings proto;
+  proto.set_branching(settings.branching);
+  proto.set_max_leaf_size(settings.max_leaf_size);
+  proto.set_split_threshold(settings.split_threshold);
+  proto.set_merge_threshold(settings.merge_threshold);
+  proto.set_train_threshold(settings.train_threshold);
+  proto.set_retrain_growth(settings.retrain_growth);
+  return proto;
+}
+
 }  // namespace arbor::server

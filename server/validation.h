@@ -8,6 +8,9 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "arbor/v1/admin.pb.h"
+#include "storage/schema.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/repeated_field.h"
 
@@ -42,6 +45,13 @@ absl::Status ValidateVector(absl::string_view field, const google::protobuf::Rep
                             uint32_t dimension, bool cosine);
 
 absl::Status ValidateK(int32_t k);
+
+inline constexpr uint32_t kMaxBudget = 1000000;
+absl::Status ValidateBudget(uint32_t budget);
+
+// Fills the defaults of an IndexSettings message and checks every field's range.
+absl::StatusOr<storage::IndexSettingsRecord> ResolveIndexSettings(const v1::IndexSettings& settings);
+v1::IndexSettings ToProto(const storage::IndexSettingsRecord& settings);
 
 // Rejects an empty batch and one over `max` items. `field` names the repeated field.
 absl::Status ValidateBatchSize(absl::string_view field, size_t size, size_t max);

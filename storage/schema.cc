@@ -99,6 +99,12 @@ std::string EncodeCollection(const CollectionRecord& record) {
   w.U8(record.metric);
   w.I64(record.created_unix_ms);
   w.U32(record.next_tenant_id);
+  w.U32(record.index.branching);
+  w.U32(record.index.max_leaf_size);
+  w.U32(record.index.split_threshold);
+  w.U32(record.index.merge_threshold);
+  w.U64(record.index.train_threshold);
+  w.U32(record.index.retrain_growth);
   return w.Take();
 }
 
@@ -112,6 +118,12 @@ absl::StatusOr<CollectionRecord> DecodeCollection(absl::string_view bytes) {
   ASSIGN_OR_RETURN(record.metric, r.U8());
   ASSIGN_OR_RETURN(record.created_unix_ms, r.I64());
   ASSIGN_OR_RETURN(record.next_tenant_id, r.U32());
+  ASSIGN_OR_RETURN(record.index.branching, r.U32());
+  ASSIGN_OR_RETURN(record.index.max_leaf_size, r.U32());
+  ASSIGN_OR_RETURN(record.index.split_threshold, r.U32());
+  ASSIGN_OR_RETURN(record.index.merge_threshold, r.U32());
+  ASSIGN_OR_RETURN(record.index.train_threshold, r.U64());
+  ASSIGN_OR_RETURN(record.index.retrain_growth, r.U32());
   RETURN_IF_ERROR(r.ExpectEnd());
   return record;
 }

@@ -32,6 +32,16 @@ inline constexpr char kRecordsFamily[] = "records";
 inline constexpr char kAclFamily[] = "acl";
 inline constexpr char kIndexFamily[] = "index";
 
+// Index settings of a collection, as resolved at creation (no zero fields).
+struct IndexSettingsRecord {
+  uint32_t branching = 0;
+  uint32_t max_leaf_size = 0;
+  uint32_t split_threshold = 0;
+  uint32_t merge_threshold = 0;
+  uint64_t train_threshold = 0;
+  uint32_t retrain_growth = 0;
+};
+
 struct CollectionRecord {
   CollectionId id = 0;
   std::string name;
@@ -39,6 +49,7 @@ struct CollectionRecord {
   uint8_t metric = 0;  // 1 l2, 2 ip, 3 cosine (the arbor.v1.Metric numbers)
   int64_t created_unix_ms = 0;
   TenantId next_tenant_id = 1;
+  IndexSettingsRecord index;
 };
 
 struct TenantRecord {

@@ -49,6 +49,7 @@ class BadInputTest : public ArbordTest {
                                   v1::ListCollectionsRequest(), &collections)));
     for (v1::CollectionInfo& info : *collections.mutable_collections()) {
       info.clear_bytes();  // an estimate that may change without a write
+      info.mutable_index()->clear_memory_bytes();
       text += info.DebugString();
 
       std::vector<v1::TenantInfo> tenants;

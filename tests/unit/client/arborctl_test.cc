@@ -145,9 +145,27 @@ TEST(JsonOutputTest, FormatsCollection) {
   info.set_tenant_count(2);
   info.set_bytes(4096);
   info.set_created_unix_ms(1700000000000);
+  v1::IndexInfo* index = info.mutable_index();
+  index->set_trained(true);
+  index->set_tree_nodes(9);
+  index->set_tree_depth(2);
+  index->set_trained_unix_ms(1700000000001);
+  index->set_vectors_at_training(5);
+  index->set_memory_bytes(2048);
+  index->mutable_settings()->set_branching(16);
+  index->mutable_settings()->set_max_leaf_size(256);
+  index->mutable_settings()->set_split_threshold(128);
+  index->mutable_settings()->set_merge_threshold(32);
+  index->mutable_settings()->set_train_threshold(10000);
+  index->mutable_settings()->set_retrain_growth(4);
   EXPECT_EQ(CollectionJson(info),
             "{\"name\": \"docs\", \"dimension\": 128, \"metric\": \"ip\", \"vector_count\": 5, "
-            "\"tenant_count\": 2, \"bytes\": 4096, \"created_unix_ms\": 1700000000000}");
+            "\"tenant_count\": 2, \"bytes\": 4096, \"created_unix_ms\": 1700000000000, "
+            "\"index\": {\"trained\": true, \"tree_nodes\": 9, \"tree_depth\": 2, "
+            "\"trained_unix_ms\": 1700000000001, \"vectors_at_training\": 5, "
+            "\"memory_bytes\": 2048, \"settings\": {\"branching\": 16, \"max_leaf_size\": 256, "
+            "\"split_threshold\": 128, \"merge_threshold\": 32, \"train_threshold\": 10000, "
+            "\"retrain_growth\": 4}}}");
 }
 
 TEST(JsonOutputTest, FormatsSearchResult) {
@@ -443,7 +461,8 @@ TEST_F(ArborctlTest, DescribePrintsJson) {
       std::regex_match(result.out, match,
                        std::regex("\\{\"name\": \"docs\", \"dimension\": 3, \"metric\": \"l2\", "
                                   "\"vector_count\": 0, \"tenant_count\": 0, \"bytes\": [0-9]+, "
-                                  "\"created_unix_ms\": ([0-9]+)\\}\n")))
+                                  "\"created_unix_ms\": ([0-9]+), \"index\": \\{\"trained\": false, "
+                                  "\"tree_nodes\": 1, .*\\}\\}\n")))
       << result.out;
   int64_t created_ms = std::stoll(match[1].str());
   EXPECT_GE(created_ms, before_ms);
@@ -495,7 +514,8 @@ TEST_F(ArborctlTest, TenantListFollowsPages) {
   ASSERT_EQ(lines.size(), static_cast<size_t>(kTenants));
   std::regex tenant_line(
       "\\{\"collection\": \"docs\", \"name\": \"(t[0-9]{4})\", \"owned_count\": 0, "
-      "\"readable_count\": 0, \"created_unix_ms\": [0-9]+\\}");
+      "\"readable_count\": 0, \"created_unix_ms\": [0-9]+, \"shortlists\": 0, "
+      "\"split_nodes\": 0, \"max_depth\": 0\\}");
   std::vector<std::string> names;
   for (const std::string& line : lines) {
     std::smatch match;

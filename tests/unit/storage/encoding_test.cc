@@ -46,6 +46,7 @@ CollectionRecord SampleCollection() {
   record.metric = 3;
   record.created_unix_ms = -1234567890123;  // negative to cover the sign of I64
   record.next_tenant_id = 0xfffffffe;
+  record.index = {16, 256, 128, 32, uint64_t{1} << 40, 4};
   return record;
 }
 
@@ -191,6 +192,34 @@ TEST(CollectionCodec, RoundTrips) {
   EXPECT_EQ(decoded->metric, record.metric);
   EXPECT_EQ(decoded->created_unix_ms, record.created_unix_ms);
   EXPECT_EQ(decoded->next_tenant_id, record.next_tenant_id);
+  EXPECT_EQ(decoded->index.branching, 16u);
+  EXPECT_EQ(decoded->index.max_leaf_size, 256u);
+  EXPECT_EQ(decoded->index.split_threshold, 128u);
+  EXPECT_EQ(decoded->index.merge_threshold, 32u);
+  EXPECT_EQ(decoded->index.train_threshold, uint64_t{1} << 40);
+  EXPECT_EQ(decoded->index.retrain_growth, 4u);
+}
+
+TEST(TreeCheckpointCodec, RoundTrips) {
+  TreeCheckpoint checkpoint{1234, 60000, std::string("tree\0bytes", 10)};
+  auto decoded = DecodeTreeCheckpoint(EncodeTreeCheckpoint(checkpoint));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->trained_unix_ms, 1234);
+  EXPECT_EQ(decoded->vectors_at_training, 60000u);
+  EXPECT_EQ(decoded->tree, checkpoint.tree);
+  ExpectEveryPrefixIsDataLoss(EncodeTreeCheckpoint(checkpoint), [](absl::string_view bytes) {
+    return DecodeTreeCheckpoint(bytes).status();
+  });
+}
+
+TEST(SplitNodesCodec, RoundTrips) {
+  const SplitNodes split_nodes = {{1, {0, 3, 7}}, {9, {}}, {4000000000u, {0}}};
+  auto decoded = DecodeSplitNodes(EncodeSplitNodes(split_nodes));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, split_nodes);
+  ExpectEveryPrefixIsDataLoss(EncodeSplitNodes(split_nodes), [](absl::string_view bytes) {
+    return DecodeSplitNodes(bytes).status();
+  });
 }
 
 TEST(CollectionCodec, EveryTruncationIsDataLoss) {
