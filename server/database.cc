@@ -99,9 +99,10 @@ absl::Status Database::Close() {
   if (store_ == nullptr || closed_) return absl::OkStatus();
   closed_ = true;
   {
-    absl::MutexLock lock(&maintenance_mu_);
+    std::lock_guard<std::mutex> lock(maintenance_mu_);
     stopping_ = true;
   }
+  maintenance_wake_.notify_all();
   if (maintenance_thread_.joinable()) maintenance_thread_.join();
 
   // A checkpoint at a clean stop lets the next start restore every placement exactly.
@@ -121,8 +122,9 @@ absl::Status Database::Close() {
 void Database::MaintenanceLoop() {
   while (true) {
     {
-      absl::MutexLock lock(&maintenance_mu_);
-      if (maintenance_mu_.AwaitWithTimeout(absl::Condition(&stopping_), maintenance_interval_)) {
+      std::unique_lock<std::mutex> lock(maintenance_mu_);
+      if (maintenance_wake_.wait_for(lock, absl::ToChronoMilliseconds(maintenance_interval_),
+                                     [this] { return stopping_; })) {
         return;
       }
     }

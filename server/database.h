@@ -15,6 +15,8 @@
 
 #include <memory>
 #include <optional>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <string>
 
@@ -119,9 +121,12 @@ class Database {
   const absl::Duration checkpoint_interval_;
   bool closed_ = false;  // set by Close, which runs after the server stopped serving
 
-  // The background maintenance thread and its stop signal.
-  absl::Mutex maintenance_mu_;
-  bool stopping_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  // The background maintenance thread and its stop signal. A standard condition variable, not
+  // absl::Mutex::Await, so that ThreadSanitizer builds see the wait (Debian's Abseil is not
+  // instrumented).
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_wake_;
+  bool stopping_ = false;  // guarded by maintenance_mu_
   std::thread maintenance_thread_;
 
   absl::Mutex admin_mu_;

@@ -125,6 +125,9 @@ absl::Status Store::CheckOpen() const {
 
 absl::Status Store::Write(rocksdb::WriteBatch* batch) {
   if (absl::Status open = CheckOpen(); !open.ok()) return open;
+#if defined(__SANITIZE_THREAD__)
+  std::lock_guard<std::mutex> serialise(tsan_write_mu_);
+#endif
   return FromRocks(db_->Write(write_options_, batch), "committing a write batch");
 }
 
