@@ -220,7 +220,9 @@ absl::Status Collection::TrainIndex() {
     absl::MutexLock lock(&state_mu_);
     index_.InstallTree(tree, std::move(assignment));
     trained_unix_ms_ = absl::ToUnixMillis(absl::Now());
-    vectors_at_training_ = index_.size();
+    // The size when the sample was drawn, so that growth during the training counts toward
+    // the next one.
+    vectors_at_training_ = vectors;
   }
   spdlog::info(
       "collection '{}': index trained, {} nodes of depth {}; k-means {} ms, leaves {} ms, "
