@@ -101,10 +101,17 @@ class CuratorIndex {
   bool HasTenant(TenantId tenant) const { return tenants_.contains(tenant); }
   const std::string& TenantName(TenantId tenant) const { return names_[tenant]; }
 
-  // Same contracts as FlatIndex.
+  // Inserts a vector readable by its owner, or replaces the values of an existing one while
+  // keeping its readers (re-placing it where its path changed). Returns true when the key was
+  // new. REQUIRES: the owner is registered; `values` has dim() finite floats, not all zero
+  // under cosine.
   bool Upsert(VectorKey key, const float* values);
+  // Deletes a vector for every reader. Returns false when the key does not exist.
   bool Delete(VectorKey key);
+  // Lets `reader` read the vector. Returns true when the grant is new.
+  // REQUIRES: the key exists and `reader` is registered.
   bool Grant(VectorKey key, TenantId reader);
+  // Withdraws a grant. Returns true when `reader` had one. The owner's own access is permanent.
   bool Revoke(VectorKey key, TenantId reader);
 
   bool Contains(VectorKey key) const { return slot_of_.contains(key); }

@@ -719,8 +719,8 @@ absl::StatusOr<v1::CountResponse> Collection::Count(const std::string& tenant) c
   return response;
 }
 
-// NOTE: each page sorts the tenant's readable keys, O(n log n) for n readable vectors; fine for
-// admin listings, too slow to page through millions of vectors quickly.
+// NOTE: each page sorts all of the tenant's readable keys, O(n log n) for n readable vectors.
+// That suits admin listings but makes paging through millions of vectors slow.
 absl::StatusOr<v1::ListResponse> Collection::List(const std::string& tenant,
                                                   const v1::ListRequest& request) const {
   uint32_t page_size = request.page_size() == 0 ? kDefaultListPage : request.page_size();

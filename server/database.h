@@ -42,7 +42,7 @@ struct DatabaseOptions {
   absl::Duration checkpoint_interval = absl::Seconds(60);
 };
 
-// Who a request acts as.
+// The identity a request acts as, resolved from its bearer key.
 struct Principal {
   bool admin = false;
   // For tenant keys: the key's id and the collection and tenant it is bound to.

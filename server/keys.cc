@@ -27,8 +27,8 @@ constexpr char kKeyFileHeader[] = "# arbor key file v1\n";
 
 std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
-  // RAND_bytes fails only when the OS entropy source is broken; continuing would mint
-  // predictable keys, so stop the process.
+  // A RAND_bytes failure means OpenSSL could not seed its generator. Continuing could mint
+  // predictable keys, so the process stops.
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
     std::abort();
   }

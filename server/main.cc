@@ -94,8 +94,8 @@ int Run(const Flags& flags) {
 
   grpc::ServerBuilder builder;
   int port = 0;
-  // gRPC sets SO_REUSEPORT by default, which lets a second arbord bind a port the first is
-  // serving and take some of its connections; an occupied port must be an error instead.
+  // gRPC 1.51 sets SO_REUSEPORT by default, so a second arbord could bind the port of a running
+  // one and take some of its connections. Turning it off makes an occupied port an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxMessageBytes));

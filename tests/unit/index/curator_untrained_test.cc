@@ -1,4 +1,6 @@
-#include "index/flat_index.h"
+// The contract of the index before a tree is trained: every tenant is one shortlist at the
+// root, and search is an exact scan of what the tenant may read.
+#include "index/curator_index.h"
 
 #include <gtest/gtest.h>
 
@@ -42,8 +44,8 @@ std::vector<float> RandomVector(std::mt19937& rng, size_t dim) {
   return v;
 }
 
-TEST(FlatIndex, UpsertReplacesValuesAndKeepsReaders) {
-  FlatIndex index(2, Metric::kL2);
+TEST(UntrainedCuratorIndex, UpsertReplacesValuesAndKeepsReaders) {
+  CuratorIndex index(2, Metric::kL2, CuratorOptions{});
   index.AddTenant(1, "a");
   index.AddTenant(2, "b");
   const float v1[] = {1, 1};
@@ -53,14 +55,14 @@ TEST(FlatIndex, UpsertReplacesValuesAndKeepsReaders) {
   EXPECT_FALSE(index.Upsert({1, 7}, v2));
 
   const float q[] = {5, 5};
-  auto hits = index.SearchExact(2, q, 10);
+  auto hits = index.Search(2, q, 10, SearchOptions{});
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_FLOAT_EQ(hits[0].distance, 0.0f);
   EXPECT_EQ(index.SharedWith({1, 7}), std::vector<TenantId>{2});
 }
 
-TEST(FlatIndex, SameIdUnderTwoOwnersIsTwoVectors) {
-  FlatIndex index(1, Metric::kL2);
+TEST(UntrainedCuratorIndex, SameIdUnderTwoOwnersIsTwoVectors) {
+  CuratorIndex index(1, Metric::kL2, CuratorOptions{});
   index.AddTenant(1, "a");
   index.AddTenant(2, "b");
   const float v[] = {1};
@@ -71,8 +73,8 @@ TEST(FlatIndex, SameIdUnderTwoOwnersIsTwoVectors) {
   EXPECT_EQ(index.ReadableCount(2), 1u);
 }
 
-TEST(FlatIndex, TiesBreakByOwnerNameThenId) {
-  FlatIndex index(1, Metric::kL2);
+TEST(UntrainedCuratorIndex, TiesBreakByOwnerNameThenId) {
+  CuratorIndex index(1, Metric::kL2, CuratorOptions{});
   index.AddTenant(1, "zeta");
   index.AddTenant(2, "alpha");
   const float v[] = {3};
@@ -81,15 +83,15 @@ TEST(FlatIndex, TiesBreakByOwnerNameThenId) {
   index.Upsert({2, 4}, v);
   index.Grant({1, 1}, 2);
 
-  auto hits = index.SearchExact(2, v, 3);
+  auto hits = index.Search(2, v, 3, SearchOptions{});
   ASSERT_EQ(hits.size(), 3u);
   EXPECT_EQ(hits[0].key, (VectorKey{2, 4}));
   EXPECT_EQ(hits[1].key, (VectorKey{2, 9}));
   EXPECT_EQ(hits[2].key, (VectorKey{1, 1}));
 }
 
-TEST(FlatIndex, CosineRanksBySimilarity) {
-  FlatIndex index(2, Metric::kCosine);
+TEST(UntrainedCuratorIndex, CosineRanksBySimilarity) {
+  CuratorIndex index(2, Metric::kCosine, CuratorOptions{});
   index.AddTenant(1, "a");
   const float same_direction[] = {10, 0};
   const float diagonal[] = {1, 1};
@@ -97,15 +99,15 @@ TEST(FlatIndex, CosineRanksBySimilarity) {
   index.Upsert({1, 2}, diagonal);
 
   const float q[] = {2, 0};
-  auto hits = index.SearchExact(1, q, 2);
+  auto hits = index.Search(1, q, 2, SearchOptions{});
   ASSERT_EQ(hits.size(), 2u);
   EXPECT_EQ(hits[0].key.id, 1u);
   EXPECT_NEAR(ScoreFromDistance(Metric::kCosine, hits[0].distance), 1.0f, 1e-6f);
   EXPECT_NEAR(ScoreFromDistance(Metric::kCosine, hits[1].distance), std::sqrt(0.5f), 1e-6f);
 }
 
-TEST(FlatIndex, RemoveTenantDeletesOwnedAndDropsAccess) {
-  FlatIndex index(1, Metric::kL2);
+TEST(UntrainedCuratorIndex, RemoveTenantDeletesOwnedAndDropsAccess) {
+  CuratorIndex index(1, Metric::kL2, CuratorOptions{});
   index.AddTenant(1, "a");
   index.AddTenant(2, "b");
   const float v[] = {1};
@@ -123,10 +125,10 @@ TEST(FlatIndex, RemoveTenantDeletesOwnedAndDropsAccess) {
 
 // Long random sequences of every operation, checked after each step against the model: counts,
 // access lists and exact search results (ids, order and distances).
-TEST(FlatIndex, RandomOperationsMatchModel) {
+TEST(UntrainedCuratorIndex, RandomOperationsMatchModel) {
   constexpr size_t kDim = 3;
   std::mt19937 rng(42);
-  FlatIndex index(kDim, Metric::kL2);
+  CuratorIndex index(kDim, Metric::kL2, CuratorOptions{});
   Model model;
   TenantId next_tenant = 0;
   std::vector<TenantId> live;
@@ -196,7 +198,7 @@ TEST(FlatIndex, RandomOperationsMatchModel) {
     const auto q = RandomVector(rng, kDim);
     const size_t k = std::uniform_int_distribution<size_t>(1, 12)(rng);
     const auto expected = model.BruteForce(searcher, q, k);
-    const auto hits = index.SearchExact(searcher, q.data(), k);
+    const auto hits = index.Search(searcher, q.data(), k, SearchOptions{});
     ASSERT_EQ(hits.size(), expected.size());
     for (size_t i = 0; i < hits.size(); ++i) {
       EXPECT_FLOAT_EQ(hits[i].distance, static_cast<float>(std::get<0>(expected[i])));
