@@ -20,7 +20,7 @@ constexpr size_t kMaxTrainingSample = 50000;
 // Vectors whose leaf is computed per shared-lock hold while a new tree is swapped in.
 constexpr size_t kLeafChunk = 4096;
 // A search that names no budget gathers this many full shortlists' worth of candidates.
-constexpr size_t kDefaultBudgetShortlists = 8;
+constexpr size_t kDefaultBudgetShortlists = 2;
 
 index::CuratorOptions CuratorOptionsFor(const storage::IndexSettingsRecord& settings) {
   index::CuratorOptions options;
