@@ -1,0 +1,60 @@
+// The compared methods. Each lives in its own translation unit, so that only the hnswlib one is
+// compiled with -march=native and the faiss and hnswlib headers never meet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tests/bench/bench_harness.h"
+
+namespace arbor::bench {
+
+struct ArborParams {
+  size_t branching = 16;
+  size_t max_leaf_size = 256;
+  size_t max_depth = 6;
+  size_t kmeans_iterations = 10;
+  size_t tree_sample = 0;  // base vectors the tree is trained on; 0 means all
+  size_t split_threshold = 128;
+  size_t merge_threshold = 32;
+  std::vector<size_t> budgets;
+  size_t deletes = 2000;
+  uint64_t seed = 42;
+};
+
+// Arbor's CuratorIndex; reports rows "arbor" (budget sweep) and "arbor-exact".
+std::unique_ptr<SearchMethod> MakeArborMethod(const ArborParams& params);
+
+struct FaissSharedParams {
+  size_t nlist = 0;  // 0 means 4 * sqrt(base vectors)
+  size_t train_size = 0;  // training vectors; 0 means 40 per list (all when fewer)
+  size_t kmeans_iterations = 10;
+  std::vector<size_t> nprobes;
+};
+
+// One faiss IndexIVFFlat over every base vector, searched through a per-tenant bitmap selector.
+std::unique_ptr<SearchMethod> MakeFaissSharedIvf(const FaissSharedParams& params);
+
+struct FaissTenantParams {
+  size_t min_ivf_size = 1000;  // tenants with fewer readable vectors get an IndexFlatL2
+  size_t kmeans_iterations = 10;
+  std::vector<size_t> nprobes;
+};
+
+// One faiss index per tenant holding every vector it may read.
+std::unique_ptr<SearchMethod> MakeFaissTenantIvf(const FaissTenantParams& params);
+
+struct HnswParams {
+  size_t m = 16;
+  size_t ef_construction = 200;
+  std::vector<size_t> efs;
+  size_t build_threads = 2;
+  uint64_t seed = 100;
+};
+
+// One hnswlib HierarchicalNSW per tenant holding every vector it may read.
+std::unique_ptr<SearchMethod> MakeHnswTenant(const HnswParams& params);
+
+}  // namespace arbor::bench
