@@ -586,7 +586,8 @@ std::string CuratorIndex::CheckInvariants() const {
 }
 
 size_t CuratorIndex::MemoryBytes() const {
-  size_t bytes = vectors_.capacity() * sizeof(float) + tree_->MemoryBytes();
+  size_t bytes = chunks_.size() * kChunkSlots * dim_ * sizeof(float) + tree_->MemoryBytes();
+  bytes += chunks_.capacity() * sizeof(chunks_[0]);
   bytes += slots_.capacity() * sizeof(SlotInfo) + free_slots_.capacity() * sizeof(Slot);
   bytes += slot_of_.capacity() * (sizeof(VectorKey) + sizeof(Slot) + 1);
   for (const SlotInfo& info : slots_) {
@@ -627,7 +628,9 @@ CuratorIndex::Slot CuratorIndex::AllocateSlot() {
   const Slot slot = static_cast<Slot>(slots_.size());
   slots_.emplace_back();
   versions_.push_back(0);
-  vectors_.resize(vectors_.size() + dim_);
+  if ((slot >> kChunkShift) >= chunks_.size()) {
+    chunks_.push_back(std::make_unique<float[]>(kChunkSlots * dim_));
+  }
   return slot;
 }
 

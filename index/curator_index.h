@@ -174,8 +174,16 @@ class CuratorIndex {
     size_t owned = 0;
   };
 
-  float* SlotVector(Slot slot) { return vectors_.data() + size_t{slot} * dim_; }
-  const float* SlotVector(Slot slot) const { return vectors_.data() + size_t{slot} * dim_; }
+  // Vectors live in fixed-size chunks of slots, so that growing the index never copies the
+  // vectors already stored (a doubling array stalled an upsert for ~50 ms at 100 MB).
+  static constexpr size_t kChunkShift = 10;
+  static constexpr size_t kChunkSlots = size_t{1} << kChunkShift;
+  float* SlotVector(Slot slot) {
+    return chunks_[slot >> kChunkShift].get() + (slot & (kChunkSlots - 1)) * dim_;
+  }
+  const float* SlotVector(Slot slot) const {
+    return chunks_[slot >> kChunkShift].get() + (slot & (kChunkSlots - 1)) * dim_;
+  }
 
   Slot AllocateSlot();
   void StoreValues(Slot slot, const float* values);
@@ -204,7 +212,7 @@ class CuratorIndex {
   const CuratorOptions options_;
   std::shared_ptr<const ClusterTree> tree_;
 
-  std::vector<float> vectors_;  // slot-major
+  std::vector<std::unique_ptr<float[]>> chunks_;  // kChunkSlots vectors each, slot-major
   std::vector<SlotInfo> slots_;
   std::vector<uint32_t> versions_;  // by slot; changes whenever the slot's values change
   std::vector<Slot> free_slots_;
