@@ -1,8 +1,8 @@
 // A Curator-style multi-tenant index: one shared clustering tree, and for every tenant a
-// sub-tree of it that holds the tenant's readable vectors in shortlists.
+// sub-tree of it that keeps the tenant's readable vectors in shortlists.
 //
 // Placement. Each vector has a path in the shared tree (ClusterTree::Path). For tenant T, a node
-// on that path is either split (T's vectors there live further down) or holds a shortlist of T.
+// on that path is either split (T's vectors there live further down) or has a shortlist of T.
 // A vector readable by T sits in the shortlist at the first node of its path that is not split
 // for T. Split nodes of T are closed upward: the root is split before any of its children.
 //   - When T's shortlist at an inner node grows past `split_threshold`, the node is split: its
@@ -15,7 +15,7 @@
 // it and RestoreSplitNodes() re-applies it, so a checkpoint restores it exactly.
 //
 // A vector is stored once, in a slot of a shared array, however many tenants may read it. Each
-// reader's shortlist holds the slot number. Before a tree is trained, the tree is the root alone
+// reader's shortlist contains the slot number. Before a tree is trained, the tree is the root alone
 // and every tenant has one shortlist at the root: search is an exact scan.
 //
 // Search for T walks T's sub-tree best first by the distance from the query to node centroids,
@@ -131,7 +131,7 @@ class CuratorIndex {
   std::vector<std::pair<TenantId, std::vector<NodeId>>> SplitNodes() const;
   void RestoreSplitNodes(TenantId tenant, const std::vector<NodeId>& split_nodes);
 
-  // Where `tenant` keeps the vector: the node of the shortlist that holds it, or nullopt when
+  // Where `tenant` keeps the vector: the node of the shortlist that contains it, or nullopt when
   // the tenant cannot read it.
   std::optional<NodeId> ShortlistNode(VectorKey key, TenantId tenant) const;
 
@@ -153,7 +153,7 @@ class CuratorIndex {
 
   struct ReaderRef {
     TenantId tenant;
-    NodeId node;        // node of the reader's shortlist that holds the slot
+    NodeId node;        // node of the reader's shortlist that contains the slot
     uint32_t position;  // index of the slot in that shortlist
   };
 

@@ -8,8 +8,8 @@
 // Thread safety: all public methods are safe to call concurrently.
 //  - writer_mu_ serialises writers (data writes, tenant changes, drop). It is held across the
 //    commit, so the state a writer validated against cannot change before it applies.
-//  - state_mu_ guards the in-memory state. Searches and reads hold it shared; a writer holds it
-//    exclusively only while applying a committed batch, never during disk I/O.
+//  - state_mu_ guards the in-memory state. Searches and reads take it shared. A writer takes it
+//    exclusively only to apply a committed batch, never during disk I/O (recovery aside).
 // Lock order: Database's mutexes, then writer_mu_, then state_mu_.
 #pragma once
 

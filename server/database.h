@@ -8,8 +8,8 @@
 //
 // Thread safety: all public methods are safe to call concurrently.
 //  - admin_mu_ serialises catalog changes (collections, tenant drops, keys), which are rare.
-//  - catalog_mu_ guards the collection map; keys_mu_ guards the key map. Both are held briefly,
-//    never across disk I/O, so request routing never waits for an admin call's commit.
+//  - catalog_mu_ guards the collection map; keys_mu_ guards the key map. Once recovery is done
+//    neither is held across disk I/O, so request routing never waits for an admin call's commit.
 // Lock order: admin_mu_, then catalog_mu_ or keys_mu_, then a Collection's own mutexes.
 #pragma once
 
@@ -54,7 +54,7 @@ struct Principal {
 class Database {
  public:
   // Locks the data directory, opens RocksDB and rebuilds the in-memory state. Fails with
-  // FailedPrecondition when another arbord holds the directory.
+  // FailedPrecondition when another arbord has locked the directory.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
   ~Database();
 

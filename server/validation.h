@@ -57,7 +57,7 @@ v1::IndexSettings ToProto(const storage::IndexSettingsRecord& settings);
 absl::Status ValidateBatchSize(absl::string_view field, size_t size, size_t max);
 
 // Rejects a response that does not fit in one gRPC message, which can happen only when many
-// records carry long access lists. `what` says what to request less of.
+// records carry long access lists. `what` is the advice appended to the error, such as "request fewer ids".
 absl::Status CheckResponseSize(size_t bytes, absl::string_view what);
 
 }  // namespace arbor::server

@@ -12,7 +12,7 @@ namespace arbor::storage {
 class DataDirLock {
  public:
   // Creates `dir` if missing and takes the lock. A second holder gets FailedPrecondition naming
-  // the directory and the pid that holds it.
+  // the directory and the pid of the process that has the lock.
   static absl::StatusOr<DataDirLock> Acquire(const std::string& dir);
 
   DataDirLock(DataDirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }

@@ -186,7 +186,7 @@ absl::Status DecodeVector(absl::string_view bytes, size_t dim, float* out) {
   ValueReader r(bytes, "vector record");
   RETURN_IF_ERROR(r.ExpectVersion(1, kVectorVersion));
   if (r.remaining() != dim * sizeof(float)) {
-    return absl::DataLossError(absl::StrCat("vector record holds ", r.remaining(),
+    return absl::DataLossError(absl::StrCat("vector record has ", r.remaining(),
                                             " bytes, expected ", dim, " floats"));
   }
   return r.Floats(out, dim);
@@ -257,7 +257,7 @@ absl::StatusOr<std::vector<TenantId>> DecodeAcl(absl::string_view bytes) {
   RETURN_IF_ERROR(r.ExpectVersion(1, kAclVersion));
   ASSIGN_OR_RETURN(uint32_t count, r.U32());
   if (r.remaining() != size_t{count} * 4) {
-    return absl::DataLossError(absl::StrCat("access list of ", count, " readers holds ",
+    return absl::DataLossError(absl::StrCat("access list of ", count, " readers has ",
                                             r.remaining(), " bytes"));
   }
   std::vector<TenantId> readers(count);

@@ -104,7 +104,7 @@ std::string EncodeKey(const KeyRecord& record);
 absl::StatusOr<KeyRecord> DecodeKey(absl::string_view bytes);
 
 std::string EncodeVector(const float* values, size_t dim);
-// Fails with DataLoss unless `bytes` holds exactly `dim` floats.
+// Fails with DataLoss unless `bytes` contains exactly `dim` floats.
 absl::Status DecodeVector(absl::string_view bytes, size_t dim, float* out);
 
 // When a tree was trained and how many vectors the collection had then, stored with the tree.

@@ -12,7 +12,7 @@ cmake --build build -j2
 ctest --test-dir build --output-on-failure -j2 --timeout 600
 
 # The stress test runs the server core in-process (without gRPC, whose Debian build is not
-# instrumented), so ThreadSanitizer sees Arbor's own locking.
+# instrumented), so ThreadSanitizer checks Arbor's own locking.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARBOR_TSAN=ON
 cmake --build build-tsan -j2 --target server_stress_test
 ctest --test-dir build-tsan --output-on-failure -L stress --timeout 600

@@ -324,8 +324,8 @@ INSTANTIATE_TEST_SUITE_P(Sync, CrashTest, ::testing::Bool(),
                                              : std::string("SyncFalse");
                          });
 
-// gRPC allows SO_REUSEPORT by default; arbord turns it off, so a second server on a port in
-// use fails instead of silently taking some of the first one's connections.
+// gRPC allows SO_REUSEPORT by default, and arbord turns it off. A second server on a port in use
+// must therefore fail instead of silently taking some of the first one's connections.
 TEST_F(DurabilityTest, SecondServerOnSamePortFails) {
   ASSERT_NO_FATAL_FAILURE(StartArbord());
   const std::string other_dir = server_->data_dir() + "/other";

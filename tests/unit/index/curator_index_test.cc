@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/index/reference_model.h"
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -11,6 +13,8 @@
 
 namespace arbor::index {
 namespace {
+
+using reference::Model;
 
 constexpr size_t kDim = 4;
 
@@ -36,27 +40,6 @@ std::shared_ptr<const ClusterTree> TrainSmallTree(uint64_t seed) {
   options.max_leaf_size = 40;
   return std::make_shared<ClusterTree>(ClusterTree::Train(sample.data(), 2000, kDim, options));
 }
-
-// A plain reference: vectors, reader sets and brute-force search in double precision.
-struct Model {
-  std::map<std::pair<TenantId, VectorId>, std::vector<float>> vectors;
-  std::map<std::pair<TenantId, VectorId>, std::set<TenantId>> readers;
-  std::map<TenantId, std::string> names;
-
-  std::vector<std::tuple<double, std::string, VectorId>> BruteForce(
-      TenantId tenant, const std::vector<float>& q, size_t k) const {
-    std::vector<std::tuple<double, std::string, VectorId>> all;
-    for (const auto& [key, vec] : vectors) {
-      if (!readers.at(key).contains(tenant)) continue;
-      double d = 0;
-      for (size_t i = 0; i < q.size(); ++i) d += (double(q[i]) - vec[i]) * (double(q[i]) - vec[i]);
-      all.emplace_back(d, names.at(key.first), key.second);
-    }
-    std::sort(all.begin(), all.end());
-    if (all.size() > k) all.resize(k);
-    return all;
-  }
-};
 
 void ExpectSameAsModel(const CuratorIndex& index, const Model& model, TenantId tenant,
                        const std::vector<float>& q, size_t k) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/unit/index/reference_model.h"
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -14,28 +16,7 @@
 namespace arbor::index {
 namespace {
 
-// A plain reference model: a map of vectors and their reader sets, searched by brute force
-// with double-precision distances.
-struct Model {
-  std::map<std::pair<TenantId, VectorId>, std::vector<float>> vectors;
-  std::map<std::pair<TenantId, VectorId>, std::set<TenantId>> readers;
-  std::map<TenantId, std::string> names;
-
-  std::vector<std::tuple<double, std::string, VectorId>> BruteForce(TenantId tenant,
-                                                                     const std::vector<float>& q,
-                                                                     size_t k) const {
-    std::vector<std::tuple<double, std::string, VectorId>> all;
-    for (const auto& [key, vec] : vectors) {
-      if (!readers.at(key).contains(tenant)) continue;
-      double d = 0;
-      for (size_t i = 0; i < q.size(); ++i) d += (double(q[i]) - vec[i]) * (double(q[i]) - vec[i]);
-      all.emplace_back(d, names.at(key.first), key.second);
-    }
-    std::sort(all.begin(), all.end());
-    if (all.size() > k) all.resize(k);
-    return all;
-  }
-};
+using reference::Model;
 
 std::vector<float> RandomVector(std::mt19937& rng, size_t dim) {
   std::uniform_int_distribution<int> value(-4, 4);  // small integers make exact ties common

@@ -87,7 +87,7 @@ class IndexTest : public ::testing::Test {
  protected:
   void Open() {
     DatabaseOptions options{dir_.path(), false, kAdminKey};
-    options.maintenance_interval = absl::Hours(1);  // rounds run only when the test asks
+    options.maintenance_interval = absl::Hours(1);  // rounds run only when the test calls RunMaintenance
     auto database = Database::Open(options);
     ASSERT_TRUE(database.ok()) << database.status();
     database_ = std::move(*database);
