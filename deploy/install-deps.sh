@@ -9,9 +9,11 @@ packages=(
   # Libraries arbord and arborctl link against
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   librocksdb-dev libabsl-dev libspdlog-dev libfmt-dev liburing-dev libssl-dev zlib1g-dev
-  libcli11-dev
-  # Tests
+  libcli11-dev libcpp-httplib-dev openssl
+  # Tests, the Python client and the compose file check
   libgtest-dev libgmock-dev
+  python3 python3-venv python3-pip python3-setuptools python3-wheel python3-grpcio
+  python3-protobuf python3-numpy docker-compose
   # Real data set for the quickstart, integration tests and benchmarks
   dataset-fashion-mnist
   # Benchmark baselines and the recall-vs-QPS plot
