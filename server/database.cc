@@ -74,10 +74,15 @@ Database::~Database() {
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  ASSIGN_OR_RETURN(storage::DataDirLock lock, storage::DataDirLock::Acquire(options.data_dir));
+  return Open(options, std::move(lock));
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options,
+                                                         storage::DataDirLock lock) {
   if (options.admin_key.empty()) {
     return absl::InvalidArgumentError("the admin key is empty");
   }
-  ASSIGN_OR_RETURN(storage::DataDirLock lock, storage::DataDirLock::Acquire(options.data_dir));
 
   const absl::Time start = absl::Now();
   const std::string db_path = options.data_dir + "/db";

@@ -56,6 +56,10 @@ class Database {
   // Locks the data directory, opens RocksDB and rebuilds the in-memory state. Fails with
   // FailedPrecondition when another arbord has locked the directory.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+  // The same with the lock on options.data_dir already taken, for a server that must hold the
+  // directory before it starts listening.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options,
+                                                        storage::DataDirLock lock);
   ~Database();
 
   // Stops the background index thread, checkpoints every index, and flushes and closes

@@ -1,37 +1,41 @@
 // arbord: the Arbor server.
 //
-// Start-up: parse flags, resolve the admin key, open the database (which recovers its state from
-// RocksDB), then listen. SIGTERM or SIGINT stops accepting calls, lets in-flight calls finish
-// (up to --shutdown-grace), closes the database and exits 0.
+// Start-up: parse the settings (flags, environment, config file), lock the data directory,
+// resolve the admin key, start serving gRPC with the health service at NOT_SERVING, recover the
+// database from RocksDB, then turn SERVING. Calls that arrive during recovery fail with
+// UNAVAILABLE. SIGTERM or SIGINT turns the health status to NOT_SERVING, stops accepting calls,
+// lets in-flight calls finish (up to --shutdown-grace), closes the database and exits 0. A stop
+// signal that arrives during recovery takes effect once recovery has finished.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "server/database.h"
+#include "server/health.h"
 #include "server/keys.h"
+#include "server/logging.h"
 #include "server/services.h"
+#include "server/settings.h"
+#include "server/tls.h"
 #include "server/validation.h"
 #include "spdlog/spdlog.h"
+#include "storage/data_dir.h"
 
 namespace arbor::server {
 namespace {
 
-struct Flags {
-  std::string data_dir = "./data";
-  std::string listen = "127.0.0.1:7400";
-  std::string admin_key_file;
-  bool sync = true;
-  std::string log_level = "info";
-  int shutdown_grace_seconds = 10;
-  int max_threads = 64;
-};
+// Test-only fault injection: while the file this variable names exists, arbord waits before it
+// recovers its database, so that tests can observe the server during recovery.
+constexpr char kRecoveryGateVariable[] = "ARBOR_TEST_RECOVERY_GATE";
 
 // Writes the address the server listens on to DATA_DIR/arbord.addr, so that tools and tests
 // that start arbord with port 0 can find the port the kernel chose.
@@ -53,89 +57,141 @@ std::string WithPort(const std::string& listen, int port) {
   return absl::StrCat(listen.substr(0, colon), ":", port);
 }
 
-int Run(const Flags& flags) {
-  if (auto level = spdlog::level::from_str(flags.log_level); level != spdlog::level::off ||
-                                                              flags.log_level == "off") {
-    spdlog::set_level(level);
-  }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-
+void WaitForRecoveryGate() {
+  const char* gate = std::getenv(kRecoveryGateVariable);
+  if (gate == nullptr || *gate == '\0') return;
+  spdlog::warn("{} is set (a test-only setting): recovery waits while {} exists",
+               kRecoveryGateVariable, gate);
   std::error_code error;
-  std::filesystem::create_directories(flags.data_dir, error);
-  if (error) {
-    spdlog::error("cannot create data directory {}: {}", flags.data_dir, error.message());
-    return 1;
+  while (std::filesystem::exists(gate, error)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
 
+absl::StatusOr<std::string> LoadAdminKey(const ServerSettings& settings) {
   const char* env_key = std::getenv("ARBOR_ADMIN_KEY");
   std::string created_key_path;
-  auto admin_key = ResolveAdminKey(flags.data_dir, flags.admin_key_file,
-                                   env_key == nullptr ? "" : env_key, &created_key_path);
-  if (!admin_key.ok()) {
-    spdlog::error("cannot load the admin key: {}", admin_key.status().ToString());
-    return 1;
-  }
-  if (!created_key_path.empty()) {
+  absl::StatusOr<std::string> admin_key =
+      ResolveAdminKey(settings.data_dir, settings.admin_key_file,
+                      env_key == nullptr ? "" : env_key, &created_key_path);
+  if (admin_key.ok() && !created_key_path.empty()) {
     spdlog::info("created a new admin key in {} (mode 0600); pass it to arborctl with "
                  "--key-file (arborctl reads ./data/admin.key by default)",
                  created_key_path);
   }
+  return admin_key;
+}
 
-  auto database = Database::Open({flags.data_dir, flags.sync, *admin_key});
-  if (!database.ok()) {
-    spdlog::error("cannot open the database: {}", database.status().ToString());
-    return 1;
+const char* TransportName(const ServerSettings& settings) {
+  if (settings.tls_cert_file.empty()) return "plaintext";
+  return settings.tls_client_ca_file.empty() ? "TLS" : "mutual TLS";
+}
+
+// The gRPC server with arbord's services, listening but not yet serving data calls.
+struct GrpcServer {
+  HealthService health;
+  DatabaseSlot database_slot;
+  AdminServiceImpl admin_service{&database_slot};
+  VectorServiceImpl vector_service{&database_slot};
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+
+  // Stops accepting calls and waits up to `grace` for the running ones.
+  void Stop(std::chrono::seconds grace) {
+    health.Shutdown();
+    server->Shutdown(std::chrono::system_clock::now() + grace);
+    server->Wait();
   }
+};
 
-  AdminServiceImpl admin_service(database->get());
-  VectorServiceImpl vector_service(database->get());
-  grpc::EnableDefaultHealthCheckService(true);
+absl::Status StartGrpcServer(const ServerSettings& settings, GrpcServer* grpc_server) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = MakeServerCredentials(
+      {settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file});
+  if (!credentials.ok()) return credentials.status();
+
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-
   grpc::ServerBuilder builder;
   int port = 0;
   // gRPC 1.51 sets SO_REUSEPORT by default, so a second arbord could bind the port of a running
   // one and take some of its connections. Turning it off makes an occupied port an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(settings.listen, *credentials, &port);
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxMessageBytes));
   builder.SetMaxSendMessageSize(static_cast<int>(kMaxMessageBytes));
   grpc::ResourceQuota quota("arbord");
-  quota.SetMaxThreads(flags.max_threads);
+  quota.SetMaxThreads(settings.max_threads);
   builder.SetResourceQuota(quota);
-  builder.RegisterService(&admin_service);
-  builder.RegisterService(&vector_service);
+  builder.RegisterService(&grpc_server->health);
+  builder.RegisterService(&grpc_server->admin_service);
+  builder.RegisterService(&grpc_server->vector_service);
 
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    spdlog::error("cannot listen on {}; is the address valid and the port free?", flags.listen);
-    return 1;
+  grpc_server->server = builder.BuildAndStart();
+  if (grpc_server->server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on --listen ", settings.listen, "; is the address valid and the port free?"));
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
-  const std::string address = WithPort(flags.listen, port);
-  WriteAddressFile(flags.data_dir, address);
-  spdlog::info("arbord listening on {} (data in {})", address, flags.data_dir);
+  grpc_server->address = WithPort(settings.listen, port);
+  return absl::OkStatus();
+}
 
+// Blocks until SIGTERM or SIGINT and returns the signal's name.
+std::string WaitForStopSignal() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   int received = 0;
   sigwait(&signals, &received);
+  return strsignal(received);
+}
 
-  spdlog::info("received {}; draining in-flight calls (up to {} s)", strsignal(received),
-               flags.shutdown_grace_seconds);
-  server->GetHealthCheckService()->SetServingStatus(false);
-  server->Shutdown(std::chrono::system_clock::now() +
-                   std::chrono::seconds(flags.shutdown_grace_seconds));
-  server->Wait();
+int Run(const ServerSettings& settings) {
+  absl::StatusOr<storage::DataDirLock> lock = storage::DataDirLock::Acquire(settings.data_dir);
+  if (!lock.ok()) {
+    spdlog::error("cannot use the data directory: {}", lock.status().ToString());
+    return 1;
+  }
+  absl::StatusOr<std::string> admin_key = LoadAdminKey(settings);
+  if (!admin_key.ok()) {
+    spdlog::error("cannot load the admin key: {}", admin_key.status().ToString());
+    return 1;
+  }
+
+  GrpcServer grpc_server;
+  if (absl::Status started = StartGrpcServer(settings, &grpc_server); !started.ok()) {
+    spdlog::error("{}", started.message());
+    return 1;
+  }
+  WriteAddressFile(settings.data_dir, grpc_server.address);
+  spdlog::info("arbord listening on {} ({}); health is NOT_SERVING until recovery of {} ends",
+               grpc_server.address, TransportName(settings), settings.data_dir);
+
+  WaitForRecoveryGate();
+  absl::StatusOr<std::unique_ptr<Database>> database =
+      Database::Open({settings.data_dir, settings.sync, *admin_key}, *std::move(lock));
+  if (!database.ok()) {
+    spdlog::error("cannot open the database: {}", database.status().ToString());
+    grpc_server.Stop(std::chrono::seconds(0));
+    std::error_code ignored;
+    std::filesystem::remove(settings.data_dir + "/arbord.addr", ignored);
+    return 1;
+  }
+  grpc_server.database_slot.Publish(database->get());
+  grpc_server.health.SetServing(true);
+  spdlog::info("arbord serving on {} (data in {})", grpc_server.address, settings.data_dir);
+
+  const std::string signal_name = WaitForStopSignal();
+  spdlog::info("received {}; draining in-flight calls (up to {} s)", signal_name,
+               settings.shutdown_grace_seconds);
+  grpc_server.Stop(std::chrono::seconds(settings.shutdown_grace_seconds));
 
   const absl::Status closed = (*database)->Close();
   if (!closed.ok()) {
     spdlog::error("closing the database failed: {}", closed.ToString());
     return 1;
   }
-  std::filesystem::remove(flags.data_dir + "/arbord.addr", error);
+  std::error_code error;
+  std::filesystem::remove(settings.data_dir + "/arbord.addr", error);
   spdlog::info("arbord stopped");
   return 0;
 }
@@ -152,28 +208,30 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  arbor::server::Flags flags;
+  arbor::server::ServerSettings settings;
   CLI::App app{"arbord: the Arbor multi-tenant vector database server"};
-  app.add_option("--data-dir", flags.data_dir, "Directory for the database, keys and lock file")
-      ->capture_default_str();
-  app.add_option("--listen", flags.listen, "HOST:PORT to serve gRPC on; port 0 picks a free one")
-      ->capture_default_str();
-  app.add_option("--admin-key-file", flags.admin_key_file,
-                 "File holding the admin key (else $ARBOR_ADMIN_KEY, else DATA_DIR/admin.key, "
-                 "created on first start)");
-  app.add_option("--sync", flags.sync,
-                 "Fsync each commit before acknowledging it (false trades the last writes before "
-                 "an OS crash or power loss for speed)")
-      ->capture_default_str();
-  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
-  app.add_option("--shutdown-grace", flags.shutdown_grace_seconds,
-                 "Seconds in-flight calls may run after SIGTERM before they are cancelled")
-      ->capture_default_str();
-  app.add_option("--max-threads", flags.max_threads, "Maximum gRPC worker threads")
-      ->capture_default_str()
-      ->check(CLI::Range(2, 4096));
-  CLI11_PARSE(app, argc, argv);
+  app.footer(
+      "Every setting can also be set by its environment variable (shown as Env) or in the "
+      "--config file.\nPrecedence: command line, then environment, then config file, then "
+      "the default.");
+  arbor::server::AddServerSettings(app, &settings);
+  absl::Status parsed;
+  try {
+    parsed = arbor::server::ParseServerSettings(app, argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // 0 for --help; every usage error exits 2, like the errors below.
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+  if (!parsed.ok()) {
+    std::cerr << "arbord: " << parsed.message() << "\n";
+    return 2;
+  }
 
-  return arbor::server::Run(flags);
+  if (absl::Status logging = arbor::server::ConfigureLogging(settings.log_level,
+                                                             settings.log_format);
+      !logging.ok()) {
+    std::cerr << "arbord: " << logging.message() << "\n";
+    return 2;
+  }
+  return arbor::server::Run(settings);
 }

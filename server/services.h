@@ -2,9 +2,15 @@
 // key, pass the request and its deadline to the Database, and map absl::Status codes one to one
 // onto gRPC status codes. No database logic lives here.
 //
-// Thread safety: the services hold only a pointer to the Database, which is thread-safe; gRPC
+// The services start before the database has been recovered, so that the health service can
+// report NOT_SERVING meanwhile; until the database is published, every call fails with
+// UNAVAILABLE.
+//
+// Thread safety: the services hold only a DatabaseSlot, and the Database is thread-safe; gRPC
 // calls their methods from many threads at once.
 #pragma once
+
+#include <atomic>
 
 #include "arbor/v1/admin.grpc.pb.h"
 #include "arbor/v1/vector.grpc.pb.h"
@@ -12,9 +18,21 @@
 
 namespace arbor::server {
 
+// The database the services call, published once recovery has finished.
+class DatabaseSlot {
+ public:
+  // REQUIRES: `database` outlives every call served after this.
+  void Publish(Database* database) { database_.store(database, std::memory_order_release); }
+  // Null until Publish.
+  Database* Get() const { return database_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<Database*> database_{nullptr};
+};
+
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  explicit AdminServiceImpl(Database* database) : database_(database) {}
+  explicit AdminServiceImpl(const DatabaseSlot* database_slot) : database_slot_(database_slot) {}
 
   grpc::Status CreateCollection(grpc::ServerContext* context,
                                 const v1::CreateCollectionRequest* request,
@@ -42,12 +60,13 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                          v1::RevokeKeyResponse* response) override;
 
  private:
-  Database* const database_;
+  const DatabaseSlot* const database_slot_;
 };
 
 class VectorServiceImpl final : public v1::VectorService::Service {
  public:
-  explicit VectorServiceImpl(Database* database) : database_(database) {}
+  explicit VectorServiceImpl(const DatabaseSlot* database_slot)
+      : database_slot_(database_slot) {}
 
   grpc::Status Upsert(grpc::ServerContext* context, const v1::UpsertRequest* request,
                       v1::UpsertResponse* response) override;
@@ -69,7 +88,7 @@ class VectorServiceImpl final : public v1::VectorService::Service {
                     v1::ListResponse* response) override;
 
  private:
-  Database* const database_;
+  const DatabaseSlot* const database_slot_;
 };
 
 // Converts an absl::Status to the grpc::Status with the same code and message.

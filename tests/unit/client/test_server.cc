@@ -51,8 +51,9 @@ absl::StatusOr<std::unique_ptr<RealTestServer>> RealTestServer::Start() {
     return database.status();
   }
   server->database_ = *std::move(database);
-  server->admin_service_ = std::make_unique<server::AdminServiceImpl>(server->database_.get());
-  server->vector_service_ = std::make_unique<server::VectorServiceImpl>(server->database_.get());
+  server->database_slot_.Publish(server->database_.get());
+  server->admin_service_ = std::make_unique<server::AdminServiceImpl>(&server->database_slot_);
+  server->vector_service_ = std::make_unique<server::VectorServiceImpl>(&server->database_slot_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;

@@ -52,6 +52,7 @@ class RealTestServer {
   std::string admin_key_;
   std::string address_;
   std::unique_ptr<server::Database> database_;
+  server::DatabaseSlot database_slot_;
   std::unique_ptr<server::AdminServiceImpl> admin_service_;
   std::unique_ptr<server::VectorServiceImpl> vector_service_;
   std::unique_ptr<grpc::Server> server_;
