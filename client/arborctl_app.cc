@@ -38,6 +38,9 @@ struct GlobalOptions {
   CLI::Option* key_file_option = nullptr;
   bool json = false;
   double timeout_seconds = 60;
+  bool tls = false;
+  TlsFiles tls_files;
+  std::string tls_server_name;
 };
 
 // CLI11 2.1 converts integers with strtoull(text, nullptr, 0), which reads "010" as octal and
@@ -443,6 +446,35 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
   app.add_option("--timeout", global.timeout_seconds, "Deadline of each call, in seconds")
       ->check(CLI::Range(0.001, 1e6))
       ->capture_default_str();
+  app.add_flag("--tls", global.tls,
+               "Connect over TLS, verifying the server with the system's CA certificates "
+               "(implied by --tls-ca, --tls-cert and --tls-key)")
+      ->envname("ARBOR_TLS");
+  app.add_option("--tls-ca", global.tls_files.ca_file,
+                 "PEM CA certificates that verify the server (implies --tls)")
+      ->envname("ARBOR_TLS_CA");
+  app.add_option("--tls-cert", global.tls_files.cert_file,
+                 "PEM client certificate, for servers that require mutual TLS")
+      ->envname("ARBOR_TLS_CERT");
+  app.add_option("--tls-key", global.tls_files.key_file, "PEM private key of --tls-cert")
+      ->envname("ARBOR_TLS_KEY");
+  app.add_option("--tls-server-name", global.tls_server_name,
+                 "Host name expected in the server's certificate, when it differs from the "
+                 "host in --server")
+      ->envname("ARBOR_TLS_SERVER_NAME");
+}
+
+// The TLS settings of the global options; tls.enabled is false for a plaintext connection.
+absl::StatusOr<ClientOptions::Tls> TlsOptions(const GlobalOptions& global) {
+  const TlsFiles& files = global.tls_files;
+  const bool enabled = global.tls || !files.ca_file.empty() || !files.cert_file.empty() ||
+                       !files.key_file.empty() || !global.tls_server_name.empty();
+  if (!enabled) return ClientOptions::Tls();
+
+  absl::StatusOr<ClientOptions::Tls> tls = LoadTlsFiles(files);
+  if (!tls.ok()) return tls.status();
+  tls->server_name_override = global.tls_server_name;
+  return tls;
 }
 
 std::string FailureMessage(const CLI::App* app, const CLI::Error& error) {
@@ -477,7 +509,13 @@ int RunAction(const GlobalOptions& global, const Action& action, std::ostream& o
     key = *std::move(found);
   }
 
+  absl::StatusOr<ClientOptions::Tls> tls = TlsOptions(global);
+  if (!tls.ok()) {
+    return ReportError(UsageError(tls.status()), !key.empty(), err);
+  }
+
   ClientOptions client_options;
+  client_options.tls = *std::move(tls);
   client_options.server_address = global.server;
   client_options.key = key;
   client_options.deadline =

@@ -42,6 +42,11 @@ absl::Status ValidateOptions(const ClientOptions& options) {
         "key contains characters other than printable ASCII, so it cannot be sent in the "
         "authorization header; check the key or key file");
   }
+  if (options.tls.enabled &&
+      options.tls.cert_chain_pem.empty() != options.tls.private_key_pem.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS client certificate chain and private key must be given together");
+  }
   return absl::OkStatus();
 }
 
@@ -84,8 +89,16 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   grpc::ChannelArguments arguments;
   arguments.SetMaxSendMessageSize(options.max_message_bytes);
   arguments.SetMaxReceiveMessageSize(options.max_message_bytes);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      options.server_address, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (options.tls.enabled) {
+    credentials = grpc::SslCredentials({options.tls.root_certs_pem, options.tls.private_key_pem,
+                                        options.tls.cert_chain_pem});
+    if (!options.tls.server_name_override.empty()) {
+      arguments.SetSslTargetNameOverride(options.tls.server_name_override);
+    }
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(options.server_address, credentials, arguments);
   if (channel == nullptr) {
     return absl::InternalError(
         absl::StrCat("failed to create a gRPC channel to ", options.server_address));
@@ -281,6 +294,34 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
 
   return absl::InvalidArgumentError(
       absl::StrCat("key file ", path, " contains no key: every line is empty or a '#' comment"));
+}
+
+absl::StatusOr<ClientOptions::Tls> LoadTlsFiles(const TlsFiles& files) {
+  if (files.cert_file.empty() != files.key_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a TLS client certificate and its key must be given together; got only the ",
+        files.cert_file.empty() ? "key file " + files.key_file
+                                : "certificate file " + files.cert_file));
+  }
+
+  ClientOptions::Tls tls;
+  tls.enabled = true;
+  const std::pair<const std::string*, std::string*> targets[] = {
+      {&files.ca_file, &tls.root_certs_pem},
+      {&files.cert_file, &tls.cert_chain_pem},
+      {&files.key_file, &tls.private_key_pem},
+  };
+  for (const auto& [path, pem] : targets) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> contents = ReadSmallFile(*path, "TLS file");
+    if (!contents.ok()) return contents.status();
+    if (contents->find("-----BEGIN ") == std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("TLS file ", *path, " holds no PEM block (-----BEGIN ...)"));
+    }
+    *pem = *std::move(contents);
+  }
+  return tls;
 }
 
 }  // namespace arbor::client

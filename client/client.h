@@ -43,14 +43,30 @@ struct ClientOptions {
 
   // Max size of a sent and of a received message, in bytes.
   int max_message_bytes = kDefaultMaxMessageBytes;
+
+  // Transport security. Without `enabled` the channel is plaintext.
+  struct Tls {
+    bool enabled = false;
+    // PEM CA certificates that verify the server; empty means the system's default roots.
+    std::string root_certs_pem;
+    // PEM certificate chain and private key of the client, for servers that require mutual
+    // TLS; both or neither.
+    std::string cert_chain_pem;
+    std::string private_key_pem;
+    // Host name expected in the server's certificate, when it differs from the address's host
+    // (e.g. connecting by IP address to a server whose certificate names only a DNS name).
+    std::string server_name_override;
+  };
+  Tls tls;
 };
 
 class Client {
  public:
   // Creates a channel to options.server_address. The channel connects lazily, so an unreachable
   // server shows up as UNAVAILABLE on the first call, not here. Returns INVALID_ARGUMENT for an
-  // empty address, a non-positive deadline or message size, or a key with characters that
-  // cannot be sent in a gRPC header (only printable ASCII is allowed).
+  // empty address, a non-positive deadline or message size, a key with characters that cannot
+  // be sent in a gRPC header (only printable ASCII is allowed), or a TLS client certificate
+  // without its key (or the reverse).
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const ClientOptions& options);
 
   Client(const Client&) = delete;
@@ -115,6 +131,18 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // whitespace trimmed, is the key. Errors name the path: the errno-derived code when the file
 // cannot be read, INVALID_ARGUMENT when it has no key line.
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
+
+// Files of a TLS client configuration; an empty path is not read.
+struct TlsFiles {
+  std::string ca_file;    // PEM CAs that verify the server; empty for the system's roots
+  std::string cert_file;  // PEM client certificate chain, for mutual TLS
+  std::string key_file;   // PEM private key of cert_file
+};
+
+// Reads the files into an enabled ClientOptions::Tls. Errors name the file: the errno-derived
+// code when it cannot be read, INVALID_ARGUMENT when it holds no PEM block or when only one of
+// cert_file and key_file is given.
+absl::StatusOr<ClientOptions::Tls> LoadTlsFiles(const TlsFiles& files);
 
 }  // namespace arbor::client
 
