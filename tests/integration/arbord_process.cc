@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
@@ -48,7 +50,20 @@ std::string ErrnoText(const char* what) { return absl::StrCat(what, ": ", std::s
 // Starts ARBORD_PATH with `args`, stdout and stderr appended to `log_path`, stdin from /dev/null.
 // The child gets its own process group, an empty signal mask and an environment without
 // ARBOR_ADMIN_KEY (so that arbord uses DATA_DIR/admin.key), and is killed if the test dies.
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const std::string& log_path) {
+// Environment variables of the spawned arbord: the test's own, without the ARBOR_ variables
+// (they would change arbord's settings behind the test's back), plus `extra`.
+std::vector<std::string> ChildEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
+  std::vector<std::string> env_text;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (!absl::StartsWith(*entry, "ARBOR_")) env_text.emplace_back(*entry);
+  }
+  for (const auto& [name, value] : extra) env_text.push_back(absl::StrCat(name, "=", value));
+  return env_text;
+}
+
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const std::string& log_path,
+                            const std::vector<std::pair<std::string, std::string>>& env = {}) {
   // Everything the child needs is built before fork(), because after fork() in a threaded
   // process the child may only make async-signal-safe calls.
   std::vector<std::string> argv_text = {ARBORD_PATH};
@@ -57,10 +72,7 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const std::str
   for (std::string& arg : argv_text) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
-  std::vector<std::string> env_text;
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (!absl::StartsWith(*entry, "ARBOR_ADMIN_KEY=")) env_text.emplace_back(*entry);
-  }
+  std::vector<std::string> env_text = ChildEnvironment(env);
   std::vector<char*> envp;
   for (std::string& entry : env_text) envp.push_back(entry.data());
   envp.push_back(nullptr);
@@ -195,7 +207,7 @@ absl::Status ArbordProcess::Launch() {
     args.push_back(options_.admin_key_file);
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  absl::StatusOr<pid_t> pid = Spawn(args, log_path());
+  absl::StatusOr<pid_t> pid = Spawn(args, log_path(), options_.environment);
   if (!pid.ok()) return pid.status();
   pid_ = *pid;
 
@@ -227,7 +239,40 @@ absl::Status ArbordProcess::Launch() {
                                                                : options_.admin_key_file;
   admin_key_ = FirstKeyLine(ReadFileOrEmpty(key_path));
   if (admin_key_.empty()) return absl::InternalError(absl::StrCat("no admin key in ", key_path));
-  return absl::OkStatus();
+  if (!options_.wait_until_serving) return absl::OkStatus();
+  return WaitUntilServing(deadline);
+}
+
+absl::Status ArbordProcess::WaitUntilServing(std::chrono::steady_clock::time_point deadline) {
+  // arbord writes its address before it recovers the database; data calls work once the
+  // health service reports SERVING.
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  while (true) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    const grpc::Status status = health->Check(&context, request, &response);
+    if (status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      return absl::OkStatus();
+    }
+
+    absl::StatusOr<std::optional<ExitStatus>> reaped = TryReap(pid_);
+    if (!reaped.ok()) return reaped.status();
+    if (reaped->has_value()) {
+      pid_ = -1;
+      return absl::InternalError(absl::StrCat("arbord ended during recovery with ",
+                                              (*reaped)->ToString(), "; log:\n", ReadLog()));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      Kill().IgnoreError();
+      return absl::DeadlineExceededError(absl::StrCat(
+          "arbord did not report SERVING within ", options_.start_timeout.count(),
+          " s; last health check: ", status.error_message(), "; log:\n", ReadLog()));
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
 }
 
 absl::Status ArbordProcess::Signal(int signal) {

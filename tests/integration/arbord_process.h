@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,6 +38,12 @@ struct ArbordOptions {
   // DATA_DIR/admin.key and the harness reads that.
   std::string admin_key_file;
   std::chrono::seconds start_timeout{20};
+  // Environment variables set for arbord. Variables starting with ARBOR_ are never inherited
+  // from the test's own environment.
+  std::vector<std::pair<std::string, std::string>> environment;
+  // Whether Start and Restart wait for the health service to report SERVING (over a plaintext
+  // channel), or return as soon as arbord has written its address.
+  bool wait_until_serving = true;
 };
 
 class ArbordProcess {
@@ -80,8 +87,10 @@ class ArbordProcess {
   ArbordProcess(std::string data_dir, ArbordOptions options)
       : data_dir_(std::move(data_dir)), options_(std::move(options)) {}
 
-  // Spawns arbord and waits until it has written DATA_DIR/arbord.addr.
+  // Spawns arbord and waits until it has written DATA_DIR/arbord.addr and, unless
+  // options_.wait_until_serving is false, until it reports SERVING.
   absl::Status Launch();
+  absl::Status WaitUntilServing(std::chrono::steady_clock::time_point deadline);
 
   std::string data_dir_;
   ArbordOptions options_;
