@@ -11,6 +11,7 @@ from typing import List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
+from . import _wire
 from .v1 import admin_pb2, common_pb2
 
 # Metric names accepted by create_collection and shown in CollectionInfo, as arborctl spells them.
@@ -231,11 +232,9 @@ def hits_from_proto(hits) -> List[Hit]:
 
 
 def record_from_proto(message: common_pb2.Record) -> Record:
-    vector = np.array(message.values, dtype=np.float32)
-    vector.flags.writeable = False
     return Record(
         owner=message.owner,
         id=message.id,
-        vector=vector,
+        vector=_wire.read_floats(message, "values"),
         shared_with=tuple(message.shared_with),
     )

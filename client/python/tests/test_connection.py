@@ -213,44 +213,5 @@ class ConnectionTest(unittest.TestCase):
         self.assertEqual(failures, [])
 
 
-class TlsArgumentsTest(unittest.TestCase):
-    """Argument checks of the TLS options. The server side of TLS is not tested here."""
-
-    def setUp(self):
-        self.scratch = tempfile.TemporaryDirectory()
-        self.addCleanup(self.scratch.cleanup)
-
-    def test_cert_without_ca(self):
-        with self.assertRaises(ValueError) as raised:
-            arbor.Client("127.0.0.1:1", key="k", tls_cert="c.pem", tls_key="k.pem")
-        self.assertIn("need tls_ca", str(raised.exception))
-
-    def test_cert_without_key(self):
-        ca = os.path.join(self.scratch.name, "ca.pem")
-        with open(ca, "w", encoding="utf-8") as file:
-            file.write("-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
-        with self.assertRaises(ValueError) as raised:
-            arbor.Client("127.0.0.1:1", key="k", tls_ca=ca, tls_cert=ca)
-        self.assertIn("both tls_cert and tls_key", str(raised.exception))
-
-    def test_ca_not_pem(self):
-        ca = os.path.join(self.scratch.name, "ca.der")
-        with open(ca, "wb") as file:
-            file.write(b"\x30\x82\x01\x0a")
-        with self.assertRaises(ValueError) as raised:
-            arbor.Client("127.0.0.1:1", key="k", tls_ca=ca)
-        self.assertIn(f"tls_ca file {ca} is not PEM", str(raised.exception))
-
-    def test_ca_missing(self):
-        missing = os.path.join(self.scratch.name, "missing.pem")
-        with self.assertRaises(FileNotFoundError):
-            arbor.Client("127.0.0.1:1", key="k", tls_ca=missing)
-
-    def test_server_name_without_ca(self):
-        with self.assertRaises(ValueError) as raised:
-            arbor.Client("127.0.0.1:1", key="k", tls_server_name="localhost")
-        self.assertIn("tls_server_name needs tls_ca", str(raised.exception))
-
-
 if __name__ == "__main__":
     unittest.main()

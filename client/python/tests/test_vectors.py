@@ -65,6 +65,13 @@ class VectorsTest(unittest.TestCase):
             self.assertEqual(record.shared_with, ())
             self.assertFalse(record.vector.flags.writeable)
 
+    def test_get_many(self):
+        vectors = self.random_vectors(3000)
+        self.upsert("a", np.arange(3000), vectors)
+        records = self.get("a", np.arange(3000))
+        self.assertEqual([record.id for record in records], list(range(3000)))
+        np.testing.assert_array_equal(np.stack([record.vector for record in records]), vectors)
+
     def test_input_types_converted(self):
         float64 = self.rng.standard_normal((2, DIM))
         inputs = {
