@@ -449,19 +449,19 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--tls", global.tls,
                "Connect over TLS, verifying the server with the system's CA certificates "
                "(implied by --tls-ca, --tls-cert and --tls-key)")
-      ->envname("ARBOR_TLS");
+      ->envname("ARBOR_CLIENT_TLS");
   app.add_option("--tls-ca", global.tls_files.ca_file,
                  "PEM CA certificates that verify the server (implies --tls)")
-      ->envname("ARBOR_TLS_CA");
+      ->envname("ARBOR_CLIENT_TLS_CA");
   app.add_option("--tls-cert", global.tls_files.cert_file,
                  "PEM client certificate, for servers that require mutual TLS")
-      ->envname("ARBOR_TLS_CERT");
+      ->envname("ARBOR_CLIENT_TLS_CERT");
   app.add_option("--tls-key", global.tls_files.key_file, "PEM private key of --tls-cert")
-      ->envname("ARBOR_TLS_KEY");
+      ->envname("ARBOR_CLIENT_TLS_KEY");
   app.add_option("--tls-server-name", global.tls_server_name,
                  "Host name expected in the server's certificate, when it differs from the "
                  "host in --server")
-      ->envname("ARBOR_TLS_SERVER_NAME");
+      ->envname("ARBOR_CLIENT_TLS_SERVER_NAME");
 }
 
 // The TLS settings of the global options; tls.enabled is false for a plaintext connection.

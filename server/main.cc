@@ -159,7 +159,7 @@ int Run(const ServerSettings& settings) {
 
   GrpcServer grpc_server;
   if (absl::Status started = StartGrpcServer(settings, &grpc_server); !started.ok()) {
-    spdlog::error("{}", started.message());
+    spdlog::error("{}", started.ToString());
     return 1;
   }
   WriteAddressFile(settings.data_dir, grpc_server.address);
