@@ -128,7 +128,7 @@ absl::Status StartGrpcServer(const ServerSettings& settings, GrpcServer* grpc_se
   grpc_server->server = builder.BuildAndStart();
   if (grpc_server->server == nullptr || port == 0) {
     return absl::UnavailableError(absl::StrCat(
-        "cannot listen on --listen ", settings.listen, "; is the address valid and the port free?"));
+        "cannot listen on ", settings.listen, " (--listen); is the address valid and the port free?"));
   }
   grpc_server->address = WithPort(settings.listen, port);
   return absl::OkStatus();

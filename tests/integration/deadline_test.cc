@@ -14,10 +14,18 @@ class DeadlineTest : public ArbordTest {
   static constexpr size_t kDimension = 64;
   static constexpr size_t kLoaded = 20000;
 
-  // Collection "big" (dimension 64, l2) with 20000 vectors of tenant "t".
+  // Collection "big" (dimension 64, l2) with 20000 vectors of tenant "t". Its train_threshold
+  // is out of reach, so every search stays an exact scan: a tree trained in the background
+  // would make later batches much faster than the one the deadline is derived from.
   void SetUp() override {
     ArbordTest::SetUp();
-    ASSERT_TRUE(IsOk(admin_->CreateCollection("big", kDimension, v1::METRIC_L2)));
+    v1::CreateCollectionRequest create;
+    create.set_name("big");
+    create.set_dimension(kDimension);
+    create.set_metric(v1::METRIC_L2);
+    create.mutable_index()->set_train_threshold(1000000);
+    v1::CollectionInfo info;
+    ASSERT_TRUE(IsOk(admin_->Call(&v1::AdminService::Stub::CreateCollection, create, &info)));
     ASSERT_TRUE(IsOk(admin_->CreateTenant("big", "t")));
     for (uint64_t first = 0; first < kLoaded; first += 5000) {
       ASSERT_TRUE(IsOk(admin_->Upsert("big", "t", RandomVectors(rng_, 5000, kDimension, first))));
