@@ -53,12 +53,11 @@ void SetBit(std::vector<uint64_t>& words, uint64_t bit) {
 
 }  // namespace
 
-absl::StatusOr<NodeTenantFilter> NodeTenantFilter::Create(size_t node_count,
-                                                          double bits_per_key) {
+absl::StatusOr<NodeTenantFilter> NodeTenantFilter::Create(size_t node_count, double bits_per_key) {
   if (!(bits_per_key >= kMinBitsPerKey && bits_per_key <= kMaxBitsPerKey)) {
     return absl::InvalidArgumentError(absl::StrCat("bits_per_key is ", bits_per_key,
-                                                   "; it must be between ", kMinBitsPerKey,
-                                                   " and ", kMaxBitsPerKey));
+                                                   "; it must be between ", kMinBitsPerKey, " and ",
+                                                   kMaxBitsPerKey));
   }
   if (node_count > std::numeric_limits<NodeId>::max()) {
     return absl::InvalidArgumentError(absl::StrCat("node_count is ", node_count,
@@ -79,8 +78,7 @@ size_t NodeTenantFilter::BitsFor(size_t capacity) const {
   return static_cast<size_t>(bits);
 }
 
-void NodeTenantFilter::Rebuild(NodeId node, absl::Span<const TenantId> tenants,
-                               size_t capacity) {
+void NodeTenantFilter::Rebuild(NodeId node, absl::Span<const TenantId> tenants, size_t capacity) {
   assert(node < filters_.size());
   capacity = std::max(capacity, tenants.size());
   Resize(node, BitsFor(capacity));

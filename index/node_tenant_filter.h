@@ -11,17 +11,17 @@
 //
 // Sizing. Every node's filter is sized on its own: Rebuild sizes it for the tenants it is given
 // (or a larger capacity), at `bits_per_key` bits per key, with k = round(bits_per_key * ln 2)
-// hash functions: the integer nearest to the k that minimises the false-positive rate. Positions come from double
-// hashing: probe i of tenant t at node v is h1 + i * h2, where h1 and h2 are the two 32-bit
-// halves of a 64-bit mix of (v, t). Mixing the node id in keeps the false positives of
-// different nodes independent.
+// hash functions: the integer nearest to the k that minimises the false-positive rate. Positions
+// come from double hashing: probe i of tenant t at node v is h1 + i * h2, where h1 and h2 are the
+// two 32-bit halves of a 64-bit mix of (v, t). The node id is mixed in so that a tenant that is
+// a false positive at one node is not one at every node of the same size.
 //
 // Deletes. A Bloom filter cannot delete a key: clearing its bits would also remove other keys
 // that share them. The owner therefore records a removal with RecordRemoval, which leaves the
 // tenant as a stale key (always reported), and rebuilds the node's filter from the node's
-// current tenants once NeedsRebuild says so. Rebuilding was chosen over a counting Bloom filter
-// for two reasons. First, counters of 4 bits take four times the memory, while memory is the
-// only thing the filter saves over an exact set. Second, Insert skips a tenant that the filter
+// current tenants once NeedsRebuild returns true. Rebuilding was chosen over a counting Bloom
+// filter for two reasons. First, counters of 4 bits take four times the memory, and memory is
+// what a filter is meant to save over an exact set. Second, Insert skips a tenant that the filter
 // already reports, so a counter would miss the keys skipped as false positives, and the
 // matching delete would then clear bits of other keys: a false negative.
 //

@@ -38,8 +38,8 @@ class TenantNodesTest : public ::testing::Test {
     options.split_threshold = 8;
     options.merge_threshold = 2;
     index_ = std::make_unique<CuratorIndex>(kDim, Metric::kL2, options);
-    index_->SetTree(std::make_shared<ClusterTree>(
-        ClusterTree::Train(sample.data(), 800, kDim, tree_options)));
+    index_->SetTree(
+        std::make_shared<ClusterTree>(ClusterTree::Train(sample.data(), 800, kDim, tree_options)));
 
     // Tenant 1 gets 60 vectors over all corners (split), tenant 2 gets 5 (one root shortlist),
     // and tenant 2 may also read three of tenant 1's vectors.

@@ -141,7 +141,7 @@ TEST(NodeTenantFilter, FalsePositiveRateNearTheory) {
     size_t keys;
     double bits_per_key;
   };
-  const std::vector<Case> cases = {{40, 4}, {40, 8}, {400, 4}, {400, 8},
+  const std::vector<Case> cases = {{40, 4},   {40, 8},   {400, 4},   {400, 8},
                                    {400, 12}, {4000, 8}, {4000, 12}, {4000, 16}};
   constexpr size_t kFilters = 20;
   constexpr size_t kProbesPerFilter = 50000;
@@ -167,8 +167,8 @@ TEST(NodeTenantFilter, FalsePositiveRateNearTheory) {
     // standard deviations of a binomial count. A broken hash misses it by far more.
     const double tolerance = 0.10 * expected + 5.0 * std::sqrt(expected);
     EXPECT_NEAR(static_cast<double>(false_positives), expected, tolerance)
-        << "measured rate " << false_positives / double(kFilters * kProbesPerFilter)
-        << ", theory " << expected / double(kFilters * kProbesPerFilter);
+        << "measured rate " << false_positives / double(kFilters * kProbesPerFilter) << ", theory "
+        << expected / double(kFilters * kProbesPerFilter);
   }
 }
 
@@ -266,7 +266,9 @@ TEST(NodeTenantFilter, CompactKeepsAnswersAndFreesBits) {
 
   std::vector<bool> before;
   for (NodeId node = 0; node < kNodes; ++node) {
-    for (TenantId tenant = 0; tenant < 5000; ++tenant) before.push_back(filter.MayContain(node, tenant));
+    for (TenantId tenant = 0; tenant < 5000; ++tenant) {
+      before.push_back(filter.MayContain(node, tenant));
+    }
   }
   filter.Compact();
 
