@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "index/cluster_tree.h"
 #include "index/curator_index.h"
 #include "index/distance.h"
@@ -164,6 +165,11 @@ struct TraversalCounts {
   size_t candidates = 0;                  // shortlist entries reached
 };
 
+// (node, tenant) pairs, so that repeated queries of one tenant count once.
+using NodeTenantPairs = absl::flat_hash_set<uint64_t>;
+
+uint64_t PairKey(NodeId node, TenantId tenant) { return (uint64_t{node} << 32) | tenant; }
+
 // Counts what a traversal did, judged against the tenant's exact sub-tree, and records its
 // probes for the replay and the shortlists it reached for the comparison of the designs.
 struct CountingObserver {
@@ -173,6 +179,8 @@ struct CountingObserver {
   TraversalCounts* counts;
   std::vector<Probe>* probes;
   std::vector<NodeId>* scanned;
+  NodeTenantPairs* negative_pairs;
+  NodeTenantPairs* false_positive_pairs;
 
   void Check(NodeId node, bool answer) {
     counts->checks++;
@@ -183,9 +191,14 @@ struct CountingObserver {
       return;
     }
     counts->negatives++;
-    if (answer) counts->false_positives++;
-    if (filter != nullptr)
+    negative_pairs->insert(PairKey(node, tenant));
+    if (answer) {
+      counts->false_positives++;
+      false_positive_pairs->insert(PairKey(node, tenant));
+    }
+    if (filter != nullptr) {
       counts->expected_false_positives += filter->ExpectedFalsePositiveRate(node);
+    }
   }
   void Lookup(NodeId node, bool found) {
     counts->lookups++;
@@ -310,8 +323,10 @@ struct DesignRun {
   std::vector<Probe> probes;
   std::vector<size_t> first_probe;           // by query, into probes; one extra entry at the end
   std::vector<std::vector<NodeId>> scanned;  // by query
-  double traversal_seconds = 0.0;            // CPU per query
-  double probe_seconds = 0.0;                // CPU per query, probes replayed alone
+  NodeTenantPairs negative_pairs;
+  NodeTenantPairs false_positive_pairs;
+  double traversal_seconds = 0.0;  // CPU per query
+  double probe_seconds = 0.0;      // CPU per query, probes replayed alone
 };
 
 // Runs `traverse(query index, observer)` over the mix with counting, then times it bare and
@@ -325,8 +340,9 @@ DesignRun MeasureDesign(const QueryMix& mix, const std::vector<const ExactNodeMa
   run.scanned.resize(queries);
   for (size_t q = 0; q < queries; ++q) {
     run.first_probe.push_back(run.probes.size());
-    CountingObserver observer{truths[q],   filter,      mix.tenants[q],
-                              &run.counts, &run.probes, &run.scanned[q]};
+    CountingObserver observer{
+        truths[q],   filter,          mix.tenants[q],      &run.counts,
+        &run.probes, &run.scanned[q], &run.negative_pairs, &run.false_positive_pairs};
     run.counts.candidates += traverse(q, observer);
   }
   run.first_probe.push_back(run.probes.size());
@@ -381,6 +397,8 @@ JsonObject RowJson(const std::string& structure, const std::string& keys, double
       .Add("negatives", c.negatives)
       .Add("false_negatives", c.false_negatives)
       .Add("false_positives", c.false_positives)
+      .Add("distinct_negatives", run.negative_pairs.size())
+      .Add("distinct_false_positives", run.false_positive_pairs.size())
       .Add("false_positive_rate",
            c.negatives ? double(c.false_positives) / double(c.negatives) : 0.0)
       .Add("expected_false_positive_rate",
