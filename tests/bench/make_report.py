@@ -345,6 +345,21 @@ def count_slower_bloom_probes(raw):
     return slower, total
 
 
+def round_spread(raw):
+    """Return the max and median ratio between the slowest and fastest round of each row's probe
+    and traversal CPU times, or None when every row ran once."""
+    groups = {}
+    for row in raw:
+        key = (row["structure"], row["keys"], row["bits_per_key"], row["mix"], row["budget"])
+        groups.setdefault(key, []).append(row)
+    ratios = sorted(max(r[field] for r in group) / min(r[field] for r in group)
+                    for group in groups.values() if len(group) > 1
+                    for field in ("probe_cpu_ns", "traversal_cpu_us"))
+    if not ratios:
+        return None
+    return ratios[-1], ratios[len(ratios) // 2]
+
+
 def pruning_choice(memory, rows, raw, exact):
     """Return the paragraphs that state the choice, from the measured figures.
 
@@ -368,6 +383,7 @@ def pruning_choice(memory, rows, raw, exact):
                       / max(1.0, sum(r["checks_per_query"] * r["queries"] for r in exact_rows)))
     mismatches = sum(r["shortlist_mismatches"] for r in rows)
     slower, total = count_slower_bloom_probes(raw)
+    spread = round_spread(raw)
     saves_memory = saved >= 0.01 * index_bytes
     probes_faster = min(ratios) <= 1.0
     costlier_paths = [f"{r['bits_per_key']:g}" for r in blooms
@@ -404,7 +420,10 @@ def pruning_choice(memory, rows, raw, exact):
         f"{min(ratios):.1f}x to {max(ratios):.1f}x the exact design's CPU time (fastest of the "
         f"rounds), and they were slower in {slower} of {total} comparisons within one round. In "
         f"every design the probes are at most {100 * max(probe_shares):.1f}% of a search's CPU "
-        f"time.")
+        f"time."
+        + (f" The same row's CPU times differed between rounds by up to {spread[0]:.1f}x "
+           f"(median {spread[1]:.2f}x), so smaller differences in traversal CPU are noise."
+           if spread else ""))
     text.append(
         f"- False positives: at most {max_wasted:.3f} wasted node visits per query, each costing "
         f"a shortlist-map lookup, one filter probe per child and a centroid distance per "
@@ -448,7 +467,8 @@ def pruning_section(pruning, workload):
         "without the shortlist scans, with each design. *subtree* keys are the nodes of each "
         "tenant's sub-tree, the least a filter must hold; *paths* keys are all nodes on the path "
         "of each of the tenant's vectors, which inserts can maintain without knowing where the "
-        "tenant is split.\n")
+        f"tenant is split. (Vector, reader) placements of the index that lie off the paths "
+        f"these keys were built from: {exact['placements_off_path']}.\n")
     out.extend(pruning_choice(memory, rows, raw, exact))
     out.append("")
     out.append("### Memory of the pruning structure\n")
