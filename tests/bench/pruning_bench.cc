@@ -225,6 +225,8 @@ float CentroidDistance(const ClusterTree& tree, const float* query, NodeId node)
 
 // CuratorIndex::Search's best-first loop over the exact node map, probing it where Search does.
 // Returns the shortlist entries reached.
+// NOTE: this and TraverseBloom copy Search's loop as it was when this mode was added; a change
+// to Search's visiting order or stopping rule must be made here too, or the counts drift.
 template <typename Observer>
 size_t TraverseExact(const ClusterTree& tree, const ExactNodeMap& nodes, const float* query,
                      size_t budget, Observer& observer) {
