@@ -516,6 +516,23 @@ TenantTreeStats CuratorIndex::TenantStats(TenantId tenant) const {
   return stats;
 }
 
+std::vector<CuratorIndex::TenantNodeInfo> CuratorIndex::TenantNodes(TenantId tenant) const {
+  std::vector<TenantNodeInfo> nodes;
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return nodes;
+  for (const auto& [node, entry] : it->second.nodes) {
+    nodes.push_back(TenantNodeInfo{node, entry.split, entry.below, entry.shortlist.size()});
+  }
+  return nodes;
+}
+
+CuratorIndex::NodeMapShape CuratorIndex::TenantNodeMapShape(TenantId tenant) const {
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return {};
+  using Entry = decltype(it->second.nodes)::value_type;
+  return NodeMapShape{it->second.nodes.capacity(), sizeof(Entry), alignof(Entry)};
+}
+
 std::string CuratorIndex::CheckInvariants() const {
   std::vector<NodeId> path;
   absl::flat_hash_map<TenantId, absl::flat_hash_map<NodeId, uint32_t>> expected_below;

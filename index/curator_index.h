@@ -137,6 +137,27 @@ class CuratorIndex {
 
   TenantTreeStats TenantStats(TenantId tenant) const;
 
+  // One entry of a tenant's sub-tree: a node where the tenant is split or keeps a shortlist.
+  struct TenantNodeInfo {
+    NodeId node = kRootNode;
+    bool split = false;
+    size_t below = 0;           // the tenant's vectors whose placement passes through the node
+    size_t shortlist_size = 0;  // 0 at a split node
+  };
+  // The entries of the tenant's sub-tree, in no particular order; empty for an unknown tenant.
+  // For tools that compare pruning structures (tests/bench); costs O(entries).
+  std::vector<TenantNodeInfo> TenantNodes(TenantId tenant) const;
+
+  // Allocation of the hash map that stores a tenant's sub-tree: `capacity` slots of
+  // `slot_bytes` bytes each (a node id and its entry) aligned to `slot_align`, plus the map's
+  // control bytes.
+  struct NodeMapShape {
+    size_t capacity = 0;
+    size_t slot_bytes = 0;
+    size_t slot_align = 0;
+  };
+  NodeMapShape TenantNodeMapShape(TenantId tenant) const;
+
   // Checks every placement invariant; returns a description of the first violation, or an
   // empty string. Costs O(total placements); for tests.
   std::string CheckInvariants() const;

@@ -27,42 +27,11 @@ class ArborMethod : public SearchMethod {
 
   void Build(const Workload& workload) override {
     workload_ = &workload;
-    const size_t dim = workload.dim;
 
-    // Tree on a seeded random sample of the base.
     double start = NowSeconds();
-    std::vector<uint32_t> ids(workload.base_count);
-    std::iota(ids.begin(), ids.end(), 0);
-    std::mt19937_64 rng(params_.seed);
-    std::shuffle(ids.begin(), ids.end(), rng);
-    const size_t sample_count = params_.tree_sample == 0
-                                    ? workload.base_count
-                                    : std::min(params_.tree_sample, workload.base_count);
-    std::vector<float> sample(sample_count * dim);
-    for (size_t i = 0; i < sample_count; ++i) {
-      std::copy_n(workload.BaseVector(ids[i]), dim, sample.begin() + i * dim);
-    }
-    index::TreeOptions tree_options;
-    tree_options.branching = params_.branching;
-    tree_options.max_leaf_size = params_.max_leaf_size;
-    tree_options.max_depth = params_.max_depth;
-    tree_options.kmeans.iterations = params_.kmeans_iterations;
-    tree_options.kmeans.seed = params_.seed;
-    tree_ = std::make_shared<const ClusterTree>(
-        ClusterTree::Train(sample.data(), sample_count, dim, tree_options));
-    sample = {};
+    tree_ = TrainArborTree(workload, params_);
     train_seconds_ = NowSeconds() - start;
-
-    CuratorOptions options;
-    options.split_threshold = params_.split_threshold;
-    options.merge_threshold = params_.merge_threshold;
-    index_ = std::make_unique<CuratorIndex>(dim, index::Metric::kL2, options);
-    index_->SetTree(tree_);
-    for (uint32_t tenant = 0; tenant < workload.readable.size(); ++tenant) {
-      char name[16];
-      std::snprintf(name, sizeof(name), "t%05u", tenant);
-      index_->AddTenant(tenant, name);
-    }
+    index_ = NewArborIndex(workload, params_, tree_);
 
     // Each upsert is timed alone as well, to show the slow ones (the vector array's growth).
     insert_micros_.reserve(workload.base_count);
@@ -204,6 +173,46 @@ class ArborMethod : public SearchMethod {
 };
 
 }  // namespace
+
+std::shared_ptr<const ClusterTree> TrainArborTree(const Workload& workload,
+                                                  const ArborParams& params) {
+  // Tree on a seeded random sample of the base.
+  const size_t dim = workload.dim;
+  std::vector<uint32_t> ids(workload.base_count);
+  std::iota(ids.begin(), ids.end(), 0);
+  std::mt19937_64 rng(params.seed);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  const size_t sample_count = params.tree_sample == 0
+                                  ? workload.base_count
+                                  : std::min(params.tree_sample, workload.base_count);
+  std::vector<float> sample(sample_count * dim);
+  for (size_t i = 0; i < sample_count; ++i) {
+    std::copy_n(workload.BaseVector(ids[i]), dim, sample.begin() + i * dim);
+  }
+  index::TreeOptions tree_options;
+  tree_options.branching = params.branching;
+  tree_options.max_leaf_size = params.max_leaf_size;
+  tree_options.max_depth = params.max_depth;
+  tree_options.kmeans.iterations = params.kmeans_iterations;
+  tree_options.kmeans.seed = params.seed;
+  return std::make_shared<const ClusterTree>(
+      ClusterTree::Train(sample.data(), sample_count, dim, tree_options));
+}
+
+std::unique_ptr<CuratorIndex> NewArborIndex(const Workload& workload, const ArborParams& params,
+                                            std::shared_ptr<const ClusterTree> tree) {
+  CuratorOptions options;
+  options.split_threshold = params.split_threshold;
+  options.merge_threshold = params.merge_threshold;
+  auto index = std::make_unique<CuratorIndex>(workload.dim, index::Metric::kL2, options);
+  index->SetTree(std::move(tree));
+  for (uint32_t tenant = 0; tenant < workload.readable.size(); ++tenant) {
+    char name[16];
+    std::snprintf(name, sizeof(name), "t%05u", tenant);
+    index->AddTenant(tenant, name);
+  }
+  return index;
+}
 
 std::unique_ptr<SearchMethod> MakeArborMethod(const ArborParams& params) {
   return std::make_unique<ArborMethod>(params);

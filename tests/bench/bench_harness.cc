@@ -77,13 +77,13 @@ double NowSeconds() {
       .count();
 }
 
-namespace {
-
 double ThreadCpuSeconds() {
   timespec now{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
   return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
 }
+
+namespace {
 
 double Percentile(std::vector<double> values, double fraction) {
   if (values.empty()) return 0.0;

@@ -105,4 +105,8 @@ size_t ResidentBytes();
 // Seconds since an arbitrary fixed point, from a monotonic clock.
 double NowSeconds();
 
+// CPU time of the calling thread in seconds (CLOCK_THREAD_CPUTIME_ID), which time spent
+// preempted by other processes does not inflate.
+double ThreadCpuSeconds();
+
 }  // namespace arbor::bench

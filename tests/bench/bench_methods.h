@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "index/cluster_tree.h"
+#include "index/curator_index.h"
 #include "tests/bench/bench_harness.h"
 
 namespace arbor::bench {
@@ -26,6 +28,14 @@ struct ArborParams {
 
 // Arbor's CuratorIndex; reports rows "arbor" (budget sweep) and "arbor-exact".
 std::unique_ptr<SearchMethod> MakeArborMethod(const ArborParams& params);
+
+// The two build steps that every Arbor measurement shares: the tree, trained on a seeded random
+// sample of the base, and an empty index on that tree with every tenant of the workload added.
+std::shared_ptr<const index::ClusterTree> TrainArborTree(const Workload& workload,
+                                                         const ArborParams& params);
+std::unique_ptr<index::CuratorIndex> NewArborIndex(const Workload& workload,
+                                                   const ArborParams& params,
+                                                   std::shared_ptr<const index::ClusterTree> tree);
 
 struct FaissSharedParams {
   size_t nlist = 0;  // 0 means 4 * sqrt(base vectors)

@@ -54,7 +54,7 @@ def load(path):
                 workload = record
             elif record["type"] == "method":
                 method_records.setdefault(record["process"], []).append(record)
-            else:
+            elif record["type"] == "row":
                 rows.append(record)
     if workload is None:
         sys.exit(f"make_report: {path} has no workload record; run arbor_bench --method groundtruth")
@@ -243,6 +243,265 @@ def memory_table(methods, workload):
             f"| {record['build_s']:.1f} | {parts} | {excluded} "
             f"| {record['load_before_sweep']} / {record['load_after_sweep']} |")
     return "\n".join(lines)
+
+
+def load_pruning(path):
+    """Read the records of `arbor_bench --method pruning`, merging rounds by the least CPU time.
+
+    Returns (memory records, merged rows, every round's rows); all are empty when the results
+    have no pruning records.
+    """
+    memory, groups, raw = {}, {}, []
+    with open(path, encoding="utf-8") as results:
+        for line in results:
+            record = json.loads(line)
+            key = (record.get("structure"), record.get("keys"), record.get("bits_per_key"))
+            if record["type"] == "pruning-memory":
+                memory[key] = record
+            elif record["type"] == "pruning-row":
+                groups.setdefault(key + (record["mix"], record["budget"]), []).append(record)
+                raw.append(record)
+    rows = []
+    for group in groups.values():
+        row = dict(group[0])
+        for field in ("probe_cpu_ns", "traversal_cpu_us", "search_cpu_us"):
+            if field in row:
+                row[field] = min(r[field] for r in group)
+        rows.append(row)
+    return list(memory.values()), rows, raw
+
+
+def design_name(record):
+    if record["structure"] == "exact":
+        return "exact node sets"
+    return f"Bloom, {record['keys']} keys, {record['bits_per_key']:g} bits/key"
+
+
+KB = 1e3
+
+
+def pruning_memory_table(memory, exact):
+    lines = [
+        "| design | keys (hash functions) | filter bits KB | filter headers KB "
+        "| node or shortlist maps KB | map objects KB | total KB | ÷ exact |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for record in memory:
+        if record["structure"] == "exact":
+            keys = (f"{record['entries']:,} entries ({record['split_entries']:,} split), "
+                    f"{record['entry_bytes']} B each")
+            filter_bits = headers = "–"
+        else:
+            keys = f"{record['filter_keys']:,} ({record['hash_count']})"
+            filter_bits = f"{record['filter_bytes'] / KB:.1f}"
+            headers = f"{record['header_bytes'] / KB:.1f}"
+        maps = record["map_bytes"] if record["structure"] == "exact" else record["shortlist_map_bytes"]
+        lines.append(
+            f"| {design_name(record)} | {keys} | {filter_bits} | {headers} | {maps / KB:.1f} "
+            f"| {record['map_object_bytes'] / KB:.1f} | {record['total_bytes'] / KB:.1f} "
+            f"| {record['total_bytes'] / exact['total_bytes']:.3f} |")
+    return "\n".join(lines)
+
+
+def pruning_row_table(rows, mix):
+    lines = [
+        "| design | budget | probes/query (checks + lookups) | false positives / negatives "
+        "(rate; theory) | distinct (node, tenant) pairs: false positives / negatives "
+        "| wasted visits/query | wasted centroid distances/query "
+        "| probe CPU ns/query | traversal CPU µs/query | shortlists differ |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        if row["mix"] != mix:
+            continue
+        pairs = f"{row['distinct_false_positives']:,} / {row['distinct_negatives']:,}"
+        if row["structure"] == "exact":
+            false_positives = f"0 / {row['negatives']:,}"
+        else:
+            false_positives = (
+                f"{row['false_positives']:,} / {row['negatives']:,} "
+                f"({row['false_positive_rate']:.3f}; {row['expected_false_positive_rate']:.3f})")
+        lines.append(
+            f"| {design_name(row)} | {row['budget']} "
+            f"| {row['checks_per_query'] + row['lookups_per_query']:.1f} | {false_positives} "
+            f"| {pairs} "
+            f"| {row['wasted_visits_per_query']:.3f} | {row['wasted_distances_per_query']:.3f} "
+            f"| {row['probe_cpu_ns']:.0f} | {row['traversal_cpu_us']:.2f} "
+            f"| {row['shortlist_mismatches']} |")
+    return "\n".join(lines)
+
+
+def count_slower_bloom_probes(raw):
+    """Count the Bloom rows whose probes were slower than the exact row of the same round, mix
+    and budget. Returns (slower rows, compared rows)."""
+    slower = total = 0
+    for row in raw:
+        if row["structure"] != "bloom":
+            continue
+        base = next(r for r in raw if r["structure"] == "exact" and r["round"] == row["round"]
+                    and r["mix"] == row["mix"] and r["budget"] == row["budget"])
+        total += 1
+        slower += row["probe_cpu_ns"] > base["probe_cpu_ns"]
+    return slower, total
+
+
+def round_spread(raw):
+    """Return the max and median ratio between the slowest and fastest round of each row's probe
+    and traversal CPU times, or None when every row ran once."""
+    groups = {}
+    for row in raw:
+        key = (row["structure"], row["keys"], row["bits_per_key"], row["mix"], row["budget"])
+        groups.setdefault(key, []).append(row)
+    ratios = sorted(max(r[field] for r in group) / min(r[field] for r in group)
+                    for group in groups.values() if len(group) > 1
+                    for field in ("probe_cpu_ns", "traversal_cpu_us"))
+    if not ratios:
+        return None
+    return ratios[-1], ratios[len(ratios) // 2]
+
+
+def pruning_choice(memory, rows, raw, exact):
+    """Return the paragraphs that state the choice, from the measured figures.
+
+    Bloom filters would be chosen if some setting saved at least 1% of the index's memory and
+    its probes took no more CPU time than the exact map's.
+    """
+    blooms = [r for r in memory if r["structure"] == "bloom"]
+    best = min(blooms, key=lambda r: r["total_bytes"])
+    saved = exact["total_bytes"] - best["total_bytes"]
+    index_bytes = exact["index_bytes"]
+    ratios, probe_shares = [], []
+    for row in rows:
+        base = next(r for r in rows if r["structure"] == "exact" and r["mix"] == row["mix"]
+                    and r["budget"] == row["budget"])
+        probe_shares.append(row["probe_cpu_ns"] / (base["search_cpu_us"] * 1e3))
+        if row["structure"] == "bloom":
+            ratios.append(row["probe_cpu_ns"] / base["probe_cpu_ns"])
+    max_wasted = max(r["wasted_visits_per_query"] for r in rows if r["structure"] == "bloom")
+    exact_rows = [r for r in rows if r["structure"] == "exact"]
+    negative_share = (sum(r["negatives"] for r in exact_rows)
+                      / max(1.0, sum(r["checks_per_query"] * r["queries"] for r in exact_rows)))
+    mismatches = sum(r["shortlist_mismatches"] for r in rows)
+    slower, total = count_slower_bloom_probes(raw)
+    spread = round_spread(raw)
+    saves_memory = saved >= 0.01 * index_bytes
+    probes_faster = min(ratios) <= 1.0
+    costlier_paths = [f"{r['bits_per_key']:g}" for r in blooms
+                      if r["keys"] == "paths" and r["total_bytes"] > exact["total_bytes"]]
+
+    text = []
+    if saves_memory and probes_faster:
+        text.append("**Choice: the measurements favour per-node Bloom filters:** a setting "
+                    "saves at least 1% of the index's memory and a setting probes no slower "
+                    "than the exact sets.")
+    else:
+        missed = ", and ".join(
+            ([] if saves_memory else ["no setting saves 1% of the index's memory"])
+            + ([] if probes_faster else ["none probes as fast as the exact sets"]))
+        text.append("**Choice: Arbor keeps its exact per-tenant node sets.** Bloom filters would "
+                    "be adopted only if they saved at least 1% of the index's memory without "
+                    f"slowing the probes. On this workload {missed}.")
+    text.append(
+        f"- Memory: the smallest Bloom design ({design_name(best)}) takes "
+        f"{best['total_bytes'] / KB:.1f} KB against the exact sets' "
+        f"{exact['total_bytes'] / KB:.1f} KB, a saving of {saved / KB:.1f} KB, "
+        f"{100 * saved / index_bytes:.3f}% of the index's {index_bytes / 1e6:.1f} MB. The saving "
+        f"is small because a search still needs a per-(node, tenant) shortlist lookup: "
+        f"{exact['shortlist_entries']:,} of the {exact['entries']:,} exact entries are "
+        f"shortlists, and only the {exact['split_entries']:,} split entries "
+        f"({exact['split_entry_bytes'] / KB:.1f} KB) exist for pruning alone. Keyed by every "
+        f"node on each vector's path, as inserts can maintain them, the filters hold "
+        f"{max(r['filter_keys'] for r in blooms):,} keys"
+        + (f" and cost more than the exact sets at {', '.join(costlier_paths)} bits per key."
+           if costlier_paths else "."))
+    text.append(
+        f"- CPU: a Bloom probe hashes the tenant and tests k bits, where the exact map is one "
+        f"small SwissTable probe. Per query, the Bloom design's probes took "
+        f"{min(ratios):.1f}x to {max(ratios):.1f}x the exact design's CPU time (fastest of the "
+        f"rounds), and they were slower in {slower} of {total} comparisons within one round. In "
+        f"every design the probes are at most {100 * max(probe_shares):.1f}% of a search's CPU "
+        f"time."
+        + (f" The same row's CPU times differed between rounds by up to {spread[0]:.1f}x "
+           f"(median {spread[1]:.2f}x), so smaller differences in traversal CPU are noise."
+           if spread else ""))
+    text.append(
+        f"- False positives: at most {max_wasted:.3f} wasted node visits per query, each costing "
+        f"a shortlist-map lookup, one filter probe per child and a centroid distance per "
+        f"falsely reported child. Only {100 * negative_share:.1f}% of the exact traversal's "
+        f"checks are negatives (most children of a node where a tenant is split hold some of "
+        f"its vectors), so false positives have few chances. The Bloom traversals reached other "
+        f"shortlists than the exact one in {mismatches} queries: "
+        + ("search results are identical." if mismatches == 0 else
+           "**a filter gave a false negative, which is a bug.**"))
+    text.append(
+        "- Maintenance: a Bloom filter cannot delete, so removals leave stale keys until the "
+        "node's filter is rebuilt from the vectors below it, and Arbor's merge rule needs the "
+        "count of a tenant's vectors below each split node, which the exact entry stores and a "
+        "filter cannot. The Bloom rows above leave those counts out of the Bloom design's "
+        "memory, which favours it.")
+    return text
+
+
+def pruning_section(pruning, workload):
+    """The section comparing the pruning structures, or nothing when they were not measured."""
+    memory, rows, raw = pruning
+    exact = next((r for r in memory if r["structure"] == "exact"), None)
+    if exact is None or not rows:
+        return []
+    order = {"exact": 0, "bloom": 1}
+    memory.sort(key=lambda r: (order[r["structure"]], r["keys"] != "subtree", r["bits_per_key"]))
+    rows.sort(key=lambda r: (r["mix"], r["budget"], order[r["structure"]], r["keys"] != "subtree",
+                             r["bits_per_key"]))
+    mixes = list(dict.fromkeys(r["mix"] for r in rows))
+
+    out = ["## Pruning structure: Bloom filters vs exact node sets\n"]
+    out.append(
+        "A search for tenant T walks T's sub-tree of the shared tree, so at every node it must "
+        "know whether T has vectors below. Arbor stores an exact node set per tenant (a hash map "
+        "from node to entry: split flag, count, shortlist). The Curator design keeps a Bloom "
+        "filter over tenant ids at each node instead, plus a per-node map from tenant to "
+        "shortlist that tells the search where to stop. `arbor_bench --method pruning` builds "
+        f"this workload's index ({exact['tree_nodes']} tree nodes), derives both designs from it "
+        "(filters from `index/node_tenant_filter.h`, each node's filter sized for its own tenants), "
+        "and runs `CuratorIndex::Search`'s best-first traversal over every query of both mixes, "
+        "without the shortlist scans, with each design. *subtree* keys are the nodes of each "
+        "tenant's sub-tree, the least a filter must hold; *paths* keys are all nodes on the path "
+        "of each of the tenant's vectors, which inserts can maintain without knowing where the "
+        f"tenant is split. (Vector, reader) placements of the index that lie off the paths "
+        f"these keys were built from: {exact['placements_off_path']}.\n")
+    out.extend(pruning_choice(memory, rows, raw, exact))
+    out.append("")
+    out.append("### Memory of the pruning structure\n")
+    out.append(
+        "Bytes that each design must store to run the traversal, counted from container "
+        "capacities in KB (10^3 bytes); the shortlists' own slot arrays are the same in both "
+        "and left out. Exact: each tenant's node map (entries of node id, count, split flag and "
+        "shortlist header, plus control bytes) and its map object. Bloom: the filters' bits, a "
+        f"{exact.get('tree_nodes', 0)}-node array of filter headers, and per node a map from "
+        "tenant to shortlist header.\n")
+    out.append(pruning_memory_table(memory, exact))
+    out.append("")
+    for mix in mixes:
+        search = " and ".join(
+            f"{r['search_cpu_us']:.1f} µs at budget {r['budget']}"
+            for r in rows if r["mix"] == mix and r["structure"] == "exact")
+        out.append(f"### Traversal, {mix} mix\n")
+        out.append(
+            f"Per query over {workload['queries_per_mix']:,} queries. A *check* asks whether "
+            "the tenant has vectors below a node (a node-map probe, or a filter probe); a "
+            "*lookup* asks a Bloom design's node for the tenant's shortlist. *Negatives* are "
+            "checks of nodes outside the tenant's sub-tree; theory is the mean of "
+            "(1 - e^(-kn/m))^k over those checks' filters. Queries of one tenant repeat the same "
+            "checks, so the rate rests on the distinct (node, tenant) pairs, which are few, and "
+            "one false positive pair weighs as often as its tenant is queried. *Probe CPU* "
+            "replays only the "
+            "traversal's recorded checks and lookups, warm in cache; *traversal CPU* adds the "
+            "centroid distances and the frontier. Both are thread CPU time, the fastest of "
+            "the repeats. For scale, a full `CuratorIndex::Search` (k = 10) took " + search +
+            " of CPU time per query.\n")
+        out.append(pruning_row_table(rows, mix))
+        out.append("")
+    return out
 
 
 def plot(rows, mixes, path):
@@ -458,6 +717,8 @@ def main():
             f"{'passed' if a_extra['invariants_ok'] else 'FAILED: ' + a_extra.get('invariant_violation', '')}"
             f"; after the deletes: "
             f"{'passed' if a_extra['invariants_ok_after_deletes'] else 'FAILED'}.\n")
+
+    out.extend(pruning_section(load_pruning(args.results), workload))
 
     out.append("## Reproducing\n")
     out.append(
