@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "grpc/grpc.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -84,6 +85,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const ClientOptions& opt
   grpc::ChannelArguments arguments;
   arguments.SetMaxSendMessageSize(options.max_message_bytes);
   arguments.SetMaxReceiveMessageSize(options.max_message_bytes);
+  if (options.own_connection) {
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  }
   std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
       options.server_address, grpc::InsecureChannelCredentials(), arguments);
   if (channel == nullptr) {

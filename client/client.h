@@ -43,6 +43,11 @@ struct ClientOptions {
 
   // Max size of a sent and of a received message, in bytes.
   int max_message_bytes = kDefaultMaxMessageBytes;
+
+  // When true, the client opens a TCP connection of its own. By default gRPC (1.51, Debian 12)
+  // lets channels with the same target and options share one connection through its global
+  // subchannel pool, so several Clients of one server multiplex their calls over it.
+  bool own_connection = false;
 };
 
 class Client {
