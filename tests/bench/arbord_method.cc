@@ -353,8 +353,8 @@ class ArbordMethod : public EndToEndMethod {
     const std::vector<std::string> lines = server_->LogLinesContaining("index trained");
     training_log_ = lines.empty() ? "" : lines.back();
     std::fprintf(stderr,
-                 "[arbord] index trained %.2f s after the last upsert (%.2f s of it after the "
-                 "shares): %u nodes, depth %u, on %llu vectors; arbord log: %s\n",
+                 "[arbord] index trained %.2f s after the last upsert, %.2f s of waiting after "
+                 "the last share: %u nodes, depth %u, on %llu vectors; arbord log: %s\n",
                  train_seconds_, train_wait_seconds_, collection_.index().tree_nodes(),
                  collection_.index().tree_depth(),
                  static_cast<unsigned long long>(collection_.index().vectors_at_training()),

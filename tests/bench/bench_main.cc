@@ -38,7 +38,8 @@ struct Flags {
   HnswParams hnsw;
   ArbordParams arbord;
   std::vector<size_t> arbord_streams = {1, 4, 16};
-  std::vector<std::string> arbord_channels = {"shared"};
+  // Both by default, so that every full run measures whether a connection per stream pays off.
+  std::vector<std::string> arbord_channels = {"shared", "per-stream"};
   size_t arbord_batch_size = 16;
 };
 
@@ -57,6 +58,7 @@ void ApplyQuickDefaults(const CLI::App& app, Flags* flags) {
   if (unset("--tenant-nprobes")) flags->faiss_tenant.nprobes = {1, 4, 16};
   if (unset("--hnsw-efs")) flags->hnsw.efs = {16, 64, 256};
   if (unset("--arbord-budgets")) flags->arbord.budgets = {128, 512};
+  if (unset("--arbord-channels")) flags->arbord_channels = {"shared"};
 }
 
 void AddFlags(CLI::App& app, Flags* flags) {

@@ -343,7 +343,8 @@ def e2e_table(rows, references, e2e_rows, mix):
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     selected = [r for r in e2e_rows if r["mix"] == mix]
-    selected.sort(key=lambda r: (r["value"], r["mode"] != "single", r["channels"], r["streams"]))
+    selected.sort(key=lambda r: (r["value"], r["mode"] != "single", r["channels"] != "shared",
+                                 r["streams"]))
     for row in selected:
         local = in_process_row(rows, references, row)
         calls = "Search" if row["mode"] == "single" else f"SearchBatch of {row['queries_per_call']}"
@@ -420,8 +421,9 @@ def e2e_section(workload, methods, rows, references, e2e_rows, mixes, threads):
             f"{record.get('build_s', 0):.1f} s, ground truth excluded.")
         out.append(
             f"- Training: the server's index was trained {described['train_s']:.2f} s after the "
-            f"last upsert reached `train_threshold` ({described['train_wait_after_shares_s']:.2f} "
-            f"s of it after the shares), on {described['vectors_at_training']:,} vectors: "
+            f"last upsert reached `train_threshold`, and the wait for it after the last share "
+            f"was {described['train_wait_after_shares_s']:.2f} s. It was trained on "
+            f"{described['vectors_at_training']:,} vectors: "
             f"{described['tree_nodes']} nodes, depth {described['tree_depth']} (in-process: "
             f"{local.get('tree_nodes', 'n/a')} nodes, depth {local.get('tree_depth', 'n/a')}). "
             f"The server samples at most 50,000 vectors with its own k-means seed, so its tree "
