@@ -30,6 +30,7 @@ constexpr std::chrono::seconds kStopTimeout{60};
 // Training at the full benchmark size takes seconds, so this limit only stops a stuck run.
 constexpr std::chrono::seconds kTrainTimeout{1800};
 constexpr std::chrono::milliseconds kTrainPollInterval{50};
+constexpr double kTrainLogWaitSeconds = 5.0;
 constexpr uint32_t kListPageSize = 1000;
 
 // The client of the calling search thread, chosen by PrepareSearchThread.
@@ -350,8 +351,14 @@ class ArbordMethod : public EndToEndMethod {
     }
     train_wait_seconds_ = NowSeconds() - start;
     train_seconds_ = double(collection_.index().trained_unix_ms() - last_upsert_unix_ms_) / 1e3;
-    const std::vector<std::string> lines = server_->LogLinesContaining("index trained");
-    training_log_ = lines.empty() ? "" : lines.back();
+    // arbord logs the training after installing the tree, so the line may lag behind.
+    const double log_deadline = NowSeconds() + kTrainLogWaitSeconds;
+    std::vector<std::string> lines = server_->LogLinesContaining("index trained");
+    while (lines.empty() && NowSeconds() < log_deadline) {
+      std::this_thread::sleep_for(kTrainPollInterval);
+      lines = server_->LogLinesContaining("index trained");
+    }
+    training_log_ = lines.empty() ? "(no \"index trained\" line in arbord's log)" : lines.back();
     std::fprintf(stderr,
                  "[arbord] index trained %.2f s after the last upsert, %.2f s of waiting after "
                  "the last share: %u nodes, depth %u, on %llu vectors; arbord log: %s\n",

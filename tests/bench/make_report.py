@@ -422,8 +422,8 @@ def e2e_section(workload, methods, rows, references, e2e_rows, mixes, threads):
         out.append(
             f"- Training: the server's index was trained {described['train_s']:.2f} s after the "
             f"last upsert reached `train_threshold`, and the wait for it after the last share "
-            f"was {described['train_wait_after_shares_s']:.2f} s. It was trained on "
-            f"{described['vectors_at_training']:,} vectors: "
+            f"was {described['train_wait_after_shares_s']:.2f} s. It was trained when the "
+            f"collection held {described['vectors_at_training']:,} vectors: "
             f"{described['tree_nodes']} nodes, depth {described['tree_depth']} (in-process: "
             f"{local.get('tree_nodes', 'n/a')} nodes, depth {local.get('tree_depth', 'n/a')}). "
             f"The server samples at most 50,000 vectors with its own k-means seed, so its tree "
