@@ -351,21 +351,28 @@ class ArbordMethod : public EndToEndMethod {
     }
     train_wait_seconds_ = NowSeconds() - start;
     train_seconds_ = double(collection_.index().trained_unix_ms() - last_upsert_unix_ms_) / 1e3;
-    // arbord logs the training after installing the tree, so the line may lag behind.
-    const double log_deadline = NowSeconds() + kTrainLogWaitSeconds;
-    std::vector<std::string> lines = server_->LogLinesContaining("index trained");
-    while (lines.empty() && NowSeconds() < log_deadline) {
-      std::this_thread::sleep_for(kTrainPollInterval);
-      lines = server_->LogLinesContaining("index trained");
-    }
-    training_log_ = lines.empty() ? "(no \"index trained\" line in arbord's log)" : lines.back();
+
+    training_log_ = ReadTrainingLogLine();
     std::fprintf(stderr,
                  "[arbord] index trained %.2f s after the last upsert, %.2f s of waiting after "
-                 "the last share: %u nodes, depth %u, on %llu vectors; arbord log: %s\n",
+                 "the last share: %u nodes, depth %u, when the collection held %llu vectors; "
+                 "arbord log: %s\n",
                  train_seconds_, train_wait_seconds_, collection_.index().tree_nodes(),
                  collection_.index().tree_depth(),
                  static_cast<unsigned long long>(collection_.index().vectors_at_training()),
                  training_log_.c_str());
+  }
+
+  // Returns arbord's last "index trained" log line. arbord logs the training after installing
+  // the tree, so the line may appear a little after DescribeCollection reports it trained.
+  std::string ReadTrainingLogLine() const {
+    const double deadline = NowSeconds() + kTrainLogWaitSeconds;
+    std::vector<std::string> lines = server_->LogLinesContaining("index trained");
+    while (lines.empty() && NowSeconds() < deadline) {
+      std::this_thread::sleep_for(kTrainPollInterval);
+      lines = server_->LogLinesContaining("index trained");
+    }
+    return lines.empty() ? "(no \"index trained\" line in arbord's log)" : lines.back();
   }
 
   // Compares the collection's and every tenant's counts with the workload's.
