@@ -58,6 +58,11 @@ struct ClientOptions {
     std::string server_name_override;
   };
   Tls tls;
+
+  // When true, the client opens a TCP connection of its own. By default gRPC (1.51, Debian 12)
+  // lets channels with the same target and options share one connection through its global
+  // subchannel pool, so several Clients of one server multiplex their calls over it.
+  bool own_connection = false;
 };
 
 class Client {

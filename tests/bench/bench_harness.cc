@@ -85,6 +85,12 @@ double ThreadCpuSeconds() {
 
 namespace {
 
+double ProcessCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
+}
+
 double Percentile(std::vector<double> values, double fraction) {
   if (values.empty()) return 0.0;
   const size_t index = std::min(values.size() - 1,
@@ -93,12 +99,49 @@ double Percentile(std::vector<double> values, double fraction) {
   return values[index];
 }
 
+// One call of a timed run: queries [first, first + count) of the mix, all of one tenant.
+struct Call {
+  size_t first = 0;
+  size_t count = 0;
+};
+
+// Splits the mix into calls of one query, or of batch_size queries when that is positive.
+std::vector<Call> SplitIntoCalls(const QueryMix& mix, size_t batch_size) {
+  const size_t queries = mix.tenants.size();
+  const size_t call_size = std::max<size_t>(batch_size, 1);
+  std::vector<Call> calls;
+  for (size_t first = 0; first < queries; first += call_size) {
+    const Call call{first, std::min(call_size, queries - first)};
+    for (size_t q = first + 1; q < first + call.count; ++q) {
+      if (mix.tenants[q] != mix.tenants[first]) {
+        throw std::runtime_error("mix " + mix.name + " has queries of tenants " +
+                                 std::to_string(mix.tenants[first]) + " and " +
+                                 std::to_string(mix.tenants[q]) + " in one batch of " +
+                                 std::to_string(call_size) + "; batch only a MakeBatchedMix mix");
+      }
+    }
+    calls.push_back(call);
+  }
+  return calls;
+}
+
 }  // namespace
+
+void SearchMethod::SearchBatch(uint32_t tenant, const std::vector<const float*>& queries,
+                               size_t k, std::vector<uint32_t>* ids) const {
+  ids->assign(queries.size() * k, kNoId);
+  std::vector<uint32_t> one_query;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    Search(tenant, queries[i], k, &one_query);
+    std::copy_n(one_query.begin(), std::min(one_query.size(), k), ids->begin() + i * k);
+  }
+}
 
 RunResult RunQueries(const SearchMethod& method, const Workload& workload, const QueryMix& mix,
                      size_t threads, const RunOptions& options) {
   const size_t count = mix.tenants.size();
   const size_t k = options.k;
+  const std::vector<Call> calls = SplitIntoCalls(mix, options.batch_size);
   RunResult result;
   result.ids.assign(count * k, kNoId);
 
@@ -110,31 +153,54 @@ RunResult RunQueries(const SearchMethod& method, const Workload& workload, const
   std::atomic<bool> go{false};
   double start = 0.0;
 
-  // Thread t owns queries [count * t / threads, count * (t + 1) / threads) and runs them in
+  // Sends one call and leaves its ids (k per query, or fewer for a single query) in `ids`.
+  auto send = [&](const Call& call, std::vector<const float*>* queries,
+                  std::vector<uint32_t>* ids) {
+    const uint32_t tenant = mix.tenants[call.first];
+    if (options.batch_size == 0) {
+      method.Search(tenant, workload.Query(mix, call.first), k, ids);
+      return;
+    }
+    queries->clear();
+    for (size_t q = call.first; q < call.first + call.count; ++q) {
+      queries->push_back(workload.Query(mix, q));
+    }
+    method.SearchBatch(tenant, *queries, k, ids);
+  };
+
+  // Thread t owns calls [calls * t / threads, calls * (t + 1) / threads) and sends them in
   // passes until min_seconds have passed since the common start.
   auto worker = [&](size_t t) {
     method.PrepareSearchThread();
-    const size_t first = count * t / threads;
-    const size_t last = count * (t + 1) / threads;
+    const size_t first = calls.size() * t / threads;
+    const size_t last = calls.size() * (t + 1) / threads;
+    std::vector<const float*> queries;
     std::vector<uint32_t> ids;
     if (threads == 1) {
-      for (size_t q = 0; q < std::min(count, options.warmup_queries); ++q) {
-        method.Search(mix.tenants[q], workload.Query(mix, q), k, &ids);
+      size_t warmed = 0;
+      for (size_t c = 0; c < calls.size() && warmed < options.warmup_queries; ++c) {
+        send(calls[c], &queries, &ids);
+        warmed += calls[c].count;
       }
     }
+    size_t owned_queries = 0;
+    for (size_t c = first; c < last; ++c) owned_queries += calls[c].count;
     ready.count_down();
     while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
     const double cpu_start = ThreadCpuSeconds();
 
     for (size_t pass = 0;; ++pass) {
-      for (size_t q = first; q < last; ++q) {
+      for (size_t c = first; c < last; ++c) {
         const double before = NowSeconds();
-        method.Search(mix.tenants[q], workload.Query(mix, q), k, &ids);
+        send(calls[c], &queries, &ids);
         const double after = NowSeconds();
         latencies[t].push_back(after - before);
-        if (pass == 0) std::copy_n(ids.begin(), std::min(ids.size(), k), &result.ids[q * k]);
+        if (pass == 0) {
+          std::copy_n(ids.begin(), std::min(ids.size(), calls[c].count * k),
+                      &result.ids[calls[c].first * k]);
+        }
       }
-      done[t] += last - first;
+      done[t] += owned_queries;
       finish[t] = NowSeconds();
       if (finish[t] - start >= options.min_seconds || first == last) break;
     }
@@ -144,9 +210,13 @@ RunResult RunQueries(const SearchMethod& method, const Workload& workload, const
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) workers.emplace_back(worker, t);
   ready.wait();
+  const double process_cpu_start = ProcessCpuSeconds();
+  const double external_cpu_start = method.ExternalCpuSeconds();
   start = NowSeconds();
   go.store(true, std::memory_order_release);
   for (auto& thread : workers) thread.join();
+  const double process_cpu = ProcessCpuSeconds() - process_cpu_start;
+  const double external_cpu = method.ExternalCpuSeconds() - external_cpu_start;
 
   size_t total = 0;
   double cpu_total = 0.0;
@@ -158,8 +228,11 @@ RunResult RunQueries(const SearchMethod& method, const Workload& workload, const
     end = std::max(end, finish[t]);
     all.insert(all.end(), latencies[t].begin(), latencies[t].end());
   }
+  const double per_query = total > 0 ? 1e6 / double(total) : 0.0;
   result.queries_per_second = double(total) / std::max(end - start, 1e-9);
-  result.cpu_us_per_query = total > 0 ? cpu_total / double(total) * 1e6 : 0.0;
+  result.cpu_us_per_query = cpu_total * per_query;
+  result.process_cpu_us_per_query = process_cpu * per_query;
+  result.external_cpu_us_per_query = external_cpu * per_query;
   result.p50_us = Percentile(all, 0.50) * 1e6;
   result.p99_us = Percentile(all, 0.99) * 1e6;
   return result;

@@ -61,6 +61,15 @@ class SearchMethod {
   // Must be safe to call from several threads at once.
   virtual void Search(uint32_t tenant, const float* query, size_t k,
                       std::vector<uint32_t>* ids) const = 0;
+  // Searches several queries of one tenant in one call. Writes k ids per query, best first, to
+  // `ids` (queries.size() * k entries, kNoId padding). The default calls Search once per query.
+  // Must be safe to call from several threads at once.
+  virtual void SearchBatch(uint32_t tenant, const std::vector<const float*>& queries, size_t k,
+                           std::vector<uint32_t>* ids) const;
+  // CPU time, in seconds, that processes outside this one have spent serving this method's
+  // searches since they started (the arbord server of the end-to-end method). 0 for methods
+  // that search in-process.
+  virtual double ExternalCpuSeconds() const { return 0.0; }
   virtual MemoryCount CountMemory() const = 0;
   // Method-specific measurements taken after the sweep, such as write latencies. May modify the
   // index: nothing is searched afterwards.
@@ -73,16 +82,24 @@ struct RunOptions {
   size_t k = 10;
   double min_seconds = 0.3;  // each timed run repeats the queries until this much time passed
   size_t warmup_queries = 50;
+  // 0 sends one Search call per query. A positive value sends SearchBatch calls of this many
+  // consecutive queries of the mix, which must all belong to one tenant (see MakeBatchedMix).
+  size_t batch_size = 0;
 };
 
 // Result of running one mix's queries on `threads` threads.
 struct RunResult {
   double queries_per_second = 0.0;
-  double p50_us = 0.0;  // latency percentiles over every timed query (1-thread runs only)
+  // Latency percentiles over every timed call: one query per call, or batch_size queries.
+  double p50_us = 0.0;
   double p99_us = 0.0;
-  // Thread CPU time per query (CLOCK_THREAD_CPUTIME_ID), which time spent preempted by other
-  // processes does not inflate.
+  // Thread CPU time per query (CLOCK_THREAD_CPUTIME_ID) of the search threads, which time spent
+  // preempted by other processes does not inflate.
   double cpu_us_per_query = 0.0;
+  // CPU time per query of this whole process (CLOCK_PROCESS_CPUTIME_ID, so gRPC's own threads
+  // count too) and of SearchMethod::ExternalCpuSeconds, over the timed part of the run.
+  double process_cpu_us_per_query = 0.0;
+  double external_cpu_us_per_query = 0.0;
   std::vector<uint32_t> ids;  // k per query from the first pass, kNoId padding
 };
 

@@ -1,14 +1,17 @@
 // arbor_bench: tenant-scoped search on Fashion-MNIST, Arbor's CuratorIndex against faiss and
-// hnswlib baselines. One process builds and sweeps one method (--method), so that its resident
-// memory can be measured alone; tests/bench/run_benchmarks.sh runs every method and writes the
-// report. Results are appended to --out as JSON lines.
+// hnswlib baselines, and Arbor end to end through a real arbord. One process builds and sweeps
+// one method (--method), so that its resident memory can be measured alone;
+// tests/bench/run_benchmarks.sh runs every method and writes the report. Results are appended
+// to --out as JSON lines.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +38,11 @@ struct Flags {
   FaissTenantParams faiss_tenant;
   HnswParams hnsw;
   PruningParams pruning;
+  ArbordParams arbord;
+  std::vector<size_t> arbord_streams = {1, 4, 16};
+  // Both by default, so that every full run measures whether a connection per stream pays off.
+  std::vector<std::string> arbord_channels = {"shared", "per-stream"};
+  size_t arbord_batch_size = 16;
 };
 
 // Smaller defaults for --quick, applied to every option the command line did not set.
@@ -52,16 +60,19 @@ void ApplyQuickDefaults(const CLI::App& app, Flags* flags) {
   if (unset("--tenant-nprobes")) flags->faiss_tenant.nprobes = {1, 4, 16};
   if (unset("--hnsw-efs")) flags->hnsw.efs = {16, 64, 256};
   if (unset("--pruning-bits-per-key")) flags->pruning.bits_per_key = {4, 8};
+  if (unset("--arbord-budgets")) flags->arbord.budgets = {128, 512};
+  if (unset("--arbord-channels")) flags->arbord_channels = {"shared"};
 }
 
 void AddFlags(CLI::App& app, Flags* flags) {
   app.add_option("--method", flags->method,
-                 "groundtruth (compute or check the cached ground truth), arbor, "
-                 "faiss-ivf-shared, faiss-ivf-tenant, hnsw-tenant, or pruning (Bloom filters "
-                 "against exact node sets in Arbor's search traversal)")
+                 "groundtruth (compute or check the cached ground truth), arbor, arbord "
+                 "(end to end through a real arbord), faiss-ivf-shared, faiss-ivf-tenant, "
+                 "hnsw-tenant, or pruning (Bloom filters against exact node sets in Arbor's "
+                 "search traversal)")
       ->required()
-      ->check(CLI::IsMember({"groundtruth", "arbor", "faiss-ivf-shared", "faiss-ivf-tenant",
-                             "hnsw-tenant", "pruning"}));
+      ->check(CLI::IsMember({"groundtruth", "arbor", "arbord", "faiss-ivf-shared",
+                             "faiss-ivf-tenant", "hnsw-tenant", "pruning"}));
   app.add_option("--out", flags->out, "JSON-lines file the results are appended to")->required();
   app.add_option("--cache-dir", flags->cache_dir, "directory of the ground-truth cache files")
       ->capture_default_str();
@@ -169,6 +180,36 @@ void AddFlags(CLI::App& app, Flags* flags) {
                  "pruning: SearchOptions.budget values the traversal runs with")
       ->delimiter(',')
       ->capture_default_str();
+  ArbordParams& e = flags->arbord;
+  app.add_option("--arbord-binary", e.binary, "end to end: the arbord executable")
+      ->capture_default_str();
+  app.add_option("--arbord-budgets", e.budgets,
+                 "end to end: SearchParams.budget values to sweep (compared with the arbor "
+                 "rows of the same budget)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--arbord-streams", flags->arbord_streams,
+                 "end to end: numbers of concurrent search streams (client threads) to run")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--arbord-channels", flags->arbord_channels,
+                 "end to end: shared (every stream uses one gRPC channel and connection) "
+                 "and/or per-stream (a channel and connection per stream)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"shared", "per-stream"}))
+      ->capture_default_str();
+  app.add_option("--arbord-batch-size", flags->arbord_batch_size,
+                 "end to end: queries per SearchBatch call in the batched mode")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--arbord-upsert-batch", e.upsert_batch, "end to end: vectors per Upsert call")
+      ->check(CLI::Range(1, 16384))
+      ->capture_default_str();
+  app.add_option("--arbord-sync", e.sync,
+                 "end to end: arbord --sync (fsync every commit); false loads faster and does "
+                 "not change searches")
+      ->capture_default_str();
 }
 
 // The 1-, 5- and 15-minute load averages, to show how busy the shared machine was.
@@ -221,68 +262,31 @@ JsonObject WorkloadJson(const Workload& workload, bool from_cache) {
 
 std::unique_ptr<SearchMethod> MakeMethod(const Flags& flags) {
   if (flags.method == "arbor") return MakeArborMethod(flags.arbor);
+  if (flags.method == "arbord") return MakeArbordMethod(flags.arbord);
   if (flags.method == "faiss-ivf-shared") return MakeFaissSharedIvf(flags.faiss_shared);
   if (flags.method == "faiss-ivf-tenant") return MakeFaissTenantIvf(flags.faiss_tenant);
   return MakeHnswTenant(flags.hnsw);
 }
 
-int Run(const Flags& flags) {
-  std::ofstream out(flags.out, std::ios::app);
-  if (!out) {
-    std::fprintf(stderr, "arbor_bench: cannot open --out %s for appending\n", flags.out.c_str());
-    return 1;
-  }
-  auto emit = [&](const JsonObject& object) { out << object.Text() << "\n" << std::flush; };
+using Emit = std::function<void(const JsonObject&)>;
 
-  double start = NowSeconds();
-  const Workload workload = BuildWorkload(flags.workload);
-  bool from_cache = false;
-  const std::vector<GroundTruth> truths =
-      LoadOrComputeGroundTruth(workload, flags.cache_dir, &from_cache);
-  std::fprintf(stderr, "[%s] workload of %zu vectors and %zu grants, ground truth %s, %.1f s\n",
-               flags.method.c_str(), workload.base_count, workload.grants.size(),
-               from_cache ? "from cache" : "computed", NowSeconds() - start);
-  if (flags.method == "groundtruth") {
-    emit(WorkloadJson(workload, from_cache));
-    return 0;
-  }
-  if (flags.method == "pruning") {
-    PruningParams pruning = flags.pruning;
-    pruning.k = flags.workload.k;
-    pruning.min_seconds = flags.run.min_seconds;
-    pruning.repeats = flags.repeats;
-    pruning.round = flags.round;
-    RunPruningComparison(workload, flags.arbor, pruning, emit);
-    return 0;
-  }
-
-  std::unique_ptr<SearchMethod> method = MakeMethod(flags);
-  const size_t rss_before = ResidentBytes();
-  start = NowSeconds();
-  method->Build(workload);
-  const double build_seconds = NowSeconds() - start;
-  const size_t rss_after = ResidentBytes();
-  const MemoryCount memory = method->CountMemory();
-  std::fprintf(stderr, "[%s] built in %.1f s, %.1f MB counted, RSS +%.1f MB\n",
-               flags.method.c_str(), build_seconds, memory.counted_bytes / 1e6,
-               (double(rss_after) - double(rss_before)) / 1e6);
-
-  const std::string load_before_sweep = LoadAverage();
-  RunOptions run = flags.run;
-  run.k = flags.workload.k;
-  for (const KnobSetting& knob : method->Knobs()) {
-    method->ApplyKnob(knob);
+// Times every knob and mix on 1 and on --search-threads threads, and emits one "row" each.
+void SweepInProcess(const Flags& flags, SearchMethod& method, const Workload& workload,
+                    const std::vector<GroundTruth>& truths, const RunOptions& run,
+                    const Emit& emit) {
+  for (const KnobSetting& knob : method.Knobs()) {
+    method.ApplyKnob(knob);
     for (size_t m = 0; m < workload.mixes.size(); ++m) {
       const QueryMix& mix = workload.mixes[m];
       // Best of `repeats` runs: other processes on the machine only ever slow a run down.
       RunResult single;
       RunResult multi;
       for (size_t repeat = 0; repeat < flags.repeats; ++repeat) {
-        RunResult single_run = RunQueries(*method, workload, mix, 1, run);
+        RunResult single_run = RunQueries(method, workload, mix, 1, run);
         if (repeat == 0 || single_run.queries_per_second > single.queries_per_second) {
           single = std::move(single_run);
         }
-        RunResult multi_run = RunQueries(*method, workload, mix, flags.search_threads, run);
+        RunResult multi_run = RunQueries(method, workload, mix, flags.search_threads, run);
         if (repeat == 0 || multi_run.queries_per_second > multi.queries_per_second) {
           multi = std::move(multi_run);
         }
@@ -311,6 +315,212 @@ int Run(const Flags& flags) {
                .Add("p50_us", single.p50_us)
                .Add("p99_us", single.p99_us));
     }
+  }
+}
+
+// The query sets of the end-to-end sweep: the workload's mixes for single-query calls, and one
+// MakeBatchedMix of each for SearchBatch calls, with the ground truth of both.
+struct EndToEndQueries {
+  std::vector<GroundTruth> truths;
+  std::vector<QueryMix> batched_mixes;
+  std::vector<GroundTruth> batched_truths;
+};
+
+// Times every knob, mix, channel mode, stream count and call mode (single queries, then
+// SearchBatch calls) of the end-to-end method, and emits one "e2e" row each.
+void SweepEndToEnd(const Flags& flags, EndToEndMethod& method, const Workload& workload,
+                   const EndToEndQueries& queries, const RunOptions& run, const Emit& emit) {
+  const bool shared_listed = std::find(flags.arbord_channels.begin(), flags.arbord_channels.end(),
+                                       "shared") != flags.arbord_channels.end();
+  for (const KnobSetting& knob : method.Knobs()) {
+    method.ApplyKnob(knob);
+    for (size_t m = 0; m < workload.mixes.size(); ++m) {
+      for (const std::string& channels : flags.arbord_channels) {
+        method.UseChannelPerStream(channels == "per-stream");
+        for (size_t streams : flags.arbord_streams) {
+          // One stream on its own channel is the shared-channel run again.
+          if (streams == 1 && channels == "per-stream" && shared_listed) continue;
+          for (const bool batched : {false, true}) {
+            RunOptions options = run;
+            options.batch_size = batched ? flags.arbord_batch_size : 0;
+            const QueryMix& mix = batched ? queries.batched_mixes[m] : workload.mixes[m];
+            const GroundTruth& truth = batched ? queries.batched_truths[m] : queries.truths[m];
+
+            RunResult best;
+            for (size_t repeat = 0; repeat < flags.repeats; ++repeat) {
+              RunResult result = RunQueries(method, workload, mix, streams, options);
+              if (repeat == 0 || result.queries_per_second > best.queries_per_second) {
+                best = std::move(result);
+              }
+            }
+            const std::string errors = method.TakeSearchErrors();
+            if (!errors.empty()) {
+              throw std::runtime_error("end to end, mix " + mix.name + ", " +
+                                       std::to_string(streams) + " streams: " + errors);
+            }
+            const RecallResult recall = ComputeRecall(workload, mix, truth, best.ids, run.k);
+            std::fprintf(stderr,
+                         "[arbord] %-12s %s=%-5zu %-6s %2zu streams, %-10s channels: recall "
+                         "%.4f  QPS %.0f  p50 %.0f us  CPU client %.1f + server %.1f us\n",
+                         workload.mixes[m].name.c_str(), knob.knob.c_str(), knob.value,
+                         batched ? "batch" : "single", streams, channels.c_str(), recall.recall,
+                         best.queries_per_second, best.p50_us, best.process_cpu_us_per_query,
+                         best.external_cpu_us_per_query);
+            emit(JsonObject()
+                     .Add("type", "e2e")
+                     .Add("process", flags.method)
+                     .Add("round", flags.round)
+                     .Add("method", knob.method)
+                     .Add("mix", workload.mixes[m].name)
+                     .Add("mode", batched ? "batch" : "single")
+                     .Add("queries_per_call", batched ? flags.arbord_batch_size : size_t{1})
+                     .Add("queries", mix.tenants.size())
+                     .Add("streams", streams)
+                     .Add("channels", channels)
+                     .Add("knob", knob.knob)
+                     .Add("value", knob.value)
+                     .Add("recall", recall.recall)
+                     .Add("unreadable_results", recall.unreadable)
+                     .Add("qps", best.queries_per_second)
+                     .Add("p50_us", best.p50_us)
+                     .Add("p99_us", best.p99_us)
+                     .Add("client_thread_cpu_us", best.cpu_us_per_query)
+                     .Add("client_cpu_us", best.process_cpu_us_per_query)
+                     .Add("server_cpu_us", best.external_cpu_us_per_query)
+                     .Add("repeats", flags.repeats)
+                     .Add("min_seconds", run.min_seconds));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Times the in-process method on the batched mixes at the end-to-end budgets, with the queries
+// of each SearchBatch call run one after the other on 1 and on --search-threads threads, and
+// emits one "batched_reference" row each. The end-to-end SearchBatch rows are compared with
+// these, because their queries differ from the mixes' own.
+void SweepBatchedReference(const Flags& flags, SearchMethod& method, const Workload& workload,
+                           const EndToEndQueries& queries, const RunOptions& run,
+                           const Emit& emit) {
+  RunOptions options = run;
+  options.batch_size = flags.arbord_batch_size;
+  for (const KnobSetting& knob : method.Knobs()) {
+    const bool end_to_end_budget =
+        knob.knob == "budget" && std::find(flags.arbord.budgets.begin(), flags.arbord.budgets.end(),
+                                           knob.value) != flags.arbord.budgets.end();
+    if (!end_to_end_budget) continue;
+    method.ApplyKnob(knob);
+    for (size_t m = 0; m < workload.mixes.size(); ++m) {
+      const QueryMix& mix = queries.batched_mixes[m];
+      RunResult single;
+      RunResult multi;
+      for (size_t repeat = 0; repeat < flags.repeats; ++repeat) {
+        RunResult single_run = RunQueries(method, workload, mix, 1, options);
+        if (repeat == 0 || single_run.queries_per_second > single.queries_per_second) {
+          single = std::move(single_run);
+        }
+        RunResult multi_run = RunQueries(method, workload, mix, flags.search_threads, options);
+        if (repeat == 0 || multi_run.queries_per_second > multi.queries_per_second) {
+          multi = std::move(multi_run);
+        }
+      }
+      const RecallResult recall =
+          ComputeRecall(workload, mix, queries.batched_truths[m], single.ids, run.k);
+      std::fprintf(stderr, "[%s] %s, %s=%zu: recall %.4f  QPS %.0f / %.0f  CPU %.1f us\n",
+                   knob.method.c_str(), mix.name.c_str(), knob.knob.c_str(), knob.value,
+                   recall.recall, single.queries_per_second, multi.queries_per_second,
+                   single.cpu_us_per_query);
+      emit(JsonObject()
+               .Add("type", "batched_reference")
+               .Add("process", flags.method)
+               .Add("round", flags.round)
+               .Add("method", knob.method)
+               .Add("mix", workload.mixes[m].name)
+               .Add("queries_per_call", flags.arbord_batch_size)
+               .Add("queries", mix.tenants.size())
+               .Add("knob", knob.knob)
+               .Add("value", knob.value)
+               .Add("recall", recall.recall)
+               .Add("unreadable_results", recall.unreadable)
+               .Add("qps_1t", single.queries_per_second)
+               .Add("qps_nt", multi.queries_per_second)
+               .Add("threads_nt", flags.search_threads)
+               .Add("cpu_us_1t", single.cpu_us_per_query));
+    }
+  }
+}
+
+// Builds each mix's MakeBatchedMix and its ground truth (cached like the mixes' own).
+void MakeBatchedQueries(const Flags& flags, const Workload& workload, EndToEndQueries* queries) {
+  const double start = NowSeconds();
+  for (const QueryMix& mix : workload.mixes) {
+    queries->batched_mixes.push_back(MakeBatchedMix(workload, mix, flags.arbord_batch_size));
+  }
+  bool from_cache = false;
+  queries->batched_truths = LoadOrComputeGroundTruth(
+      workload, queries->batched_mixes,
+      "batched, " + std::to_string(flags.arbord_batch_size) + " queries per tenant",
+      flags.cache_dir, &from_cache);
+  std::fprintf(stderr, "[%s] batched mixes of %zu queries per tenant, ground truth %s, %.1f s\n",
+               flags.method.c_str(), flags.arbord_batch_size,
+               from_cache ? "from cache" : "computed", NowSeconds() - start);
+}
+
+int Run(const Flags& flags) {
+  std::ofstream out(flags.out, std::ios::app);
+  if (!out) {
+    std::fprintf(stderr, "arbor_bench: cannot open --out %s for appending\n", flags.out.c_str());
+    return 1;
+  }
+  const Emit emit = [&](const JsonObject& object) { out << object.Text() << "\n" << std::flush; };
+
+  double start = NowSeconds();
+  const Workload workload = BuildWorkload(flags.workload);
+  bool from_cache = false;
+  EndToEndQueries queries;
+  queries.truths = LoadOrComputeGroundTruth(workload, flags.cache_dir, &from_cache);
+  std::fprintf(stderr, "[%s] workload of %zu vectors and %zu grants, ground truth %s, %.1f s\n",
+               flags.method.c_str(), workload.base_count, workload.grants.size(),
+               from_cache ? "from cache" : "computed", NowSeconds() - start);
+  if (flags.method == "groundtruth") {
+    emit(WorkloadJson(workload, from_cache));
+    return 0;
+  }
+  if (flags.method == "pruning") {
+    PruningParams pruning = flags.pruning;
+    pruning.k = flags.workload.k;
+    pruning.min_seconds = flags.run.min_seconds;
+    pruning.repeats = flags.repeats;
+    pruning.round = flags.round;
+    RunPruningComparison(workload, flags.arbor, pruning, emit);
+    return 0;
+  }
+  // The in-process arbor method times the batched mixes too, as the reference of the
+  // end-to-end SearchBatch rows.
+  if (flags.method == "arbord" || flags.method == "arbor") {
+    MakeBatchedQueries(flags, workload, &queries);
+  }
+
+  std::unique_ptr<SearchMethod> method = MakeMethod(flags);
+  const size_t rss_before = ResidentBytes();
+  start = NowSeconds();
+  method->Build(workload);
+  const double build_seconds = NowSeconds() - start;
+  const size_t rss_after = ResidentBytes();
+  const MemoryCount memory = method->CountMemory();
+  std::fprintf(stderr, "[%s] built in %.1f s, %.1f MB counted, RSS +%.1f MB\n",
+               flags.method.c_str(), build_seconds, memory.counted_bytes / 1e6,
+               (double(rss_after) - double(rss_before)) / 1e6);
+
+  const std::string load_before_sweep = LoadAverage();
+  RunOptions run = flags.run;
+  run.k = flags.workload.k;
+  if (auto* end_to_end = dynamic_cast<EndToEndMethod*>(method.get())) {
+    SweepEndToEnd(flags, *end_to_end, workload, queries, run, emit);
+  } else {
+    SweepInProcess(flags, *method, workload, queries.truths, run, emit);
+    if (flags.method == "arbor") SweepBatchedReference(flags, *method, workload, queries, run, emit);
   }
 
   JsonObject record;
@@ -344,6 +554,8 @@ int main(int argc, char** argv) {
   // 96 was the smallest budget of the sweep above that reached recall@10 >= 0.95 on the
   // proportional mix when this mode was added; 1024 is the index's default budget for k = 10.
   flags.pruning.budgets = {96, 1024};
+  flags.arbord.binary = ARBORD_PATH;
+  flags.arbord.budgets = {96, 256};
 
   CLI::App app{"Tenant-scoped vector search benchmark: Arbor against faiss and hnswlib"};
   AddFlags(app, &flags);
@@ -352,6 +564,13 @@ int main(int argc, char** argv) {
   flags.arbor.seed = flags.workload.seed;
   flags.faiss_tenant.kmeans_iterations = flags.arbor.kmeans_iterations;
   flags.faiss_shared.kmeans_iterations = flags.arbor.kmeans_iterations;
+  flags.arbord.index = flags.arbor;
+  if (flags.arbord_streams.empty() || flags.arbord_channels.empty()) {
+    std::fprintf(stderr, "arbor_bench: --arbord-streams and --arbord-channels need a value\n");
+    return 2;
+  }
+  flags.arbord.max_streams = *std::max_element(flags.arbord_streams.begin(),
+                                               flags.arbord_streams.end());
 
   try {
     return arbor::bench::Run(flags);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "index/cluster_tree.h"
@@ -36,6 +37,32 @@ std::shared_ptr<const index::ClusterTree> TrainArborTree(const Workload& workloa
 std::unique_ptr<index::CuratorIndex> NewArborIndex(const Workload& workload,
                                                    const ArborParams& params,
                                                    std::shared_ptr<const index::ClusterTree> tree);
+
+struct ArbordParams {
+  std::string binary;  // arbord executable
+  // branching, max_leaf_size, split_threshold and merge_threshold go into the collection's
+  // IndexSettings, so that the server's index has the in-process method's settings.
+  ArborParams index;
+  std::vector<size_t> budgets;  // SearchParams.budget values to sweep
+  size_t upsert_batch = 1000;   // vectors per Upsert call
+  bool sync = false;            // arbord --sync, which fsyncs every commit
+  size_t max_streams = 16;      // clients created for the channel-per-stream mode
+};
+
+// Arbor end to end: a real arbord on 127.0.0.1, loaded and searched through the C++ client
+// library (client/client.h). Reports rows "arbord" (budget sweep).
+class EndToEndMethod : public SearchMethod {
+ public:
+  // Makes every search thread started afterwards use its own client, and so its own gRPC
+  // channel and TCP connection (true), or all threads share one client, channel and
+  // connection (false, the default).
+  virtual void UseChannelPerStream(bool per_stream) = 0;
+  // Returns a description of the searches that failed since the last call, or "" when none
+  // did. Failed searches return no ids, so they also lower the recall.
+  virtual std::string TakeSearchErrors() = 0;
+};
+
+std::unique_ptr<EndToEndMethod> MakeArbordMethod(const ArbordParams& params);
 
 struct FaissSharedParams {
   size_t nlist = 0;  // 0 means 4 * sqrt(base vectors)

@@ -422,20 +422,46 @@ Workload BuildWorkload(const WorkloadOptions& options) {
 std::vector<GroundTruth> LoadOrComputeGroundTruth(const Workload& workload,
                                                   const std::string& cache_dir,
                                                   bool* from_cache) {
-  const std::string description = workload.options.Describe();
+  return LoadOrComputeGroundTruth(workload, workload.mixes, "", cache_dir, from_cache);
+}
+
+QueryMix MakeBatchedMix(const Workload& workload, const QueryMix& mix, size_t batch_size) {
+  if (batch_size == 0) throw std::runtime_error("the batch size must be at least 1");
+  const size_t test_count = workload.test.size() / workload.dim;
+  std::mt19937_64 rng(workload.options.seed ^ Fnv1a64(mix.name) ^ (0x9e3779b97f4a7c15ull * batch_size));
+  std::uniform_int_distribution<uint32_t> image(0, static_cast<uint32_t>(test_count - 1));
+
+  QueryMix batched;
+  batched.name = mix.name + ", " + std::to_string(batch_size) + " queries per tenant";
+  for (uint32_t tenant : mix.tenants) {
+    for (size_t i = 0; i < batch_size; ++i) {
+      batched.tenants.push_back(tenant);
+      batched.test_images.push_back(image(rng));
+    }
+  }
+  return batched;
+}
+
+std::vector<GroundTruth> LoadOrComputeGroundTruth(const Workload& workload,
+                                                  const std::vector<QueryMix>& mixes,
+                                                  const std::string& mixes_description,
+                                                  const std::string& cache_dir,
+                                                  bool* from_cache) {
+  std::string description = workload.options.Describe();
+  if (!mixes_description.empty()) description += " mixes=" + mixes_description;
   char name[64];
   std::snprintf(name, sizeof(name), "groundtruth-%016llx.bin",
                 static_cast<unsigned long long>(Fnv1a64(description)));
   const std::string path = cache_dir + "/" + name;
 
   std::vector<GroundTruth> truths;
-  if (ReadCache(path, description, workload.mixes.size(), &truths)) {
+  if (ReadCache(path, description, mixes.size(), &truths)) {
     *from_cache = true;
     return truths;
   }
   *from_cache = false;
   truths.clear();
-  for (const QueryMix& mix : workload.mixes) truths.push_back(ComputeGroundTruth(workload, mix));
+  for (const QueryMix& mix : mixes) truths.push_back(ComputeGroundTruth(workload, mix));
   std::filesystem::create_directories(cache_dir);
   WriteCache(path, description, truths);
   return truths;

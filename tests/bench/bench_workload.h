@@ -82,4 +82,19 @@ std::vector<GroundTruth> LoadOrComputeGroundTruth(const Workload& workload,
                                                   const std::string& cache_dir,
                                                   bool* from_cache);
 
+// Returns a mix for SearchBatch calls of `batch_size` queries: each query of `mix` becomes
+// `batch_size` consecutive queries of the same tenant, with test images drawn at random (seeded
+// by the workload's seed, the mix's name and batch_size). The tenants keep the distribution of `mix`, and
+// the result has mix.tenants.size() * batch_size queries.
+QueryMix MakeBatchedMix(const Workload& workload, const QueryMix& mix, size_t batch_size);
+
+// The same as LoadOrComputeGroundTruth for other mixes of the workload. `mixes_description`
+// must identify how `mixes` were made (for example the batch size), because the cache file is
+// named by a hash of the workload's parameters and that text.
+std::vector<GroundTruth> LoadOrComputeGroundTruth(const Workload& workload,
+                                                  const std::vector<QueryMix>& mixes,
+                                                  const std::string& mixes_description,
+                                                  const std::string& cache_dir,
+                                                  bool* from_cache);
+
 }  // namespace arbor::bench

@@ -17,6 +17,8 @@ from matplotlib import ticker  # noqa: E402
 
 MB = 1e6
 RECALL_TARGET = 0.95
+# End to end through arbord, QPS at least this fraction of the in-process figure at the same budget.
+E2E_QPS_TARGET = 0.7
 PLOT_MIN_RECALL = 0.8  # the plot shows recall from here up; the tables list every point
 # The recall axis is a logit scale, on which 1.0 lies at infinity: recall is drawn at this value
 # at most.
@@ -45,8 +47,8 @@ def parse_args():
 
 
 def load(path):
-    """Read the results and merge the rounds (see merge_rows and the choice of `methods`)."""
-    workload, method_records, rows = None, {}, []
+    """Read the results and merge the rounds (see merge_rows, merge_e2e_rows and `methods`)."""
+    workload, method_records, rows, e2e_rows, references = None, {}, [], [], []
     with open(path, encoding="utf-8") as results:
         for line in results:
             record = json.loads(line)
@@ -54,6 +56,10 @@ def load(path):
                 workload = record
             elif record["type"] == "method":
                 method_records.setdefault(record["process"], []).append(record)
+            elif record["type"] == "e2e":
+                e2e_rows.append(record)
+            elif record["type"] == "batched_reference":
+                references.append(record)
             elif record["type"] == "row":
                 rows.append(record)
     if workload is None:
@@ -61,7 +67,8 @@ def load(path):
     # Per process, the round whose build was fastest supplies build time, memory and extras.
     methods = {process: min(records, key=lambda r: r["build_s"])
                for process, records in method_records.items()}
-    return workload, methods, merge_rows(rows)
+    return workload, methods, merge_rows(rows), merge_e2e_rows(e2e_rows), merge_references(
+        references)
 
 
 def merge_rows(rows):
@@ -83,6 +90,54 @@ def merge_rows(rows):
         row["rounds"] = len(group)
         merged.append(row)
     return merged
+
+
+def merge_e2e_rows(rows):
+    """Merge the rounds of each end-to-end setting: the row of the best QPS, the lowest recall."""
+    groups = {}
+    for row in rows:
+        key = (row["mix"], row["mode"], row["streams"], row["channels"], row["knob"], row["value"])
+        groups.setdefault(key, []).append(row)
+    merged = []
+    for group in groups.values():
+        row = dict(max(group, key=lambda r: r["qps"]))
+        row["recall"] = min(r["recall"] for r in group)
+        row["unreadable_results"] = max(r["unreadable_results"] for r in group)
+        row["rounds"] = len(group)
+        merged.append(row)
+    return merged
+
+
+def merge_references(rows):
+    """Merge the rounds of each in-process batched reference: best QPS and CPU, lowest recall."""
+    groups = {}
+    for row in rows:
+        groups.setdefault((row["mix"], row["queries_per_call"], row["value"]), []).append(row)
+    merged = []
+    for group in groups.values():
+        row = dict(group[0])
+        row["qps_1t"] = max(r["qps_1t"] for r in group)
+        row["qps_nt"] = max(r["qps_nt"] for r in group)
+        row["cpu_us_1t"] = min(r["cpu_us_1t"] for r in group)
+        row["recall"] = min(r["recall"] for r in group)
+        merged.append(row)
+    return merged
+
+
+def in_process_row(rows, references, e2e_row):
+    """Return the in-process figures to compare an end-to-end row with, or None if not measured.
+
+    Single-query rows compare with the arbor row of the same mix and budget. SearchBatch rows
+    compare with the in-process run of the same batched queries (type "batched_reference").
+    """
+    if e2e_row["mode"] == "batch":
+        candidates = [r for r in references if r["queries_per_call"] == e2e_row["queries_per_call"]]
+    else:
+        candidates = [r for r in rows if r["method"] == "arbor"]
+    for row in candidates:
+        if row["mix"] == e2e_row["mix"] and row["value"] == e2e_row["value"]:
+            return row
+    return None
 
 
 def passing_rows(rows, method, mix):
@@ -162,6 +217,41 @@ def ratio_table(rows, mix, threads):
         ]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def e2e_goals(rows, references, e2e_rows, mixes):
+    """Return a goal per mix and call mode: best end-to-end QPS per budget against in-process.
+
+    The in-process figure is the higher of its 1-thread and multi-thread QPS at the same budget,
+    because the end-to-end run uses every core for client and server together.
+    """
+    results = []
+    for mix in mixes:
+        for mode in ["single", "batch"]:
+            measured, passed = [], True
+            selected = [r for r in e2e_rows if r["mix"] == mix and r["mode"] == mode]
+            budgets = sorted({r["value"] for r in selected})
+            for budget in budgets:
+                best = max((r for r in selected if r["value"] == budget), key=lambda r: r["qps"])
+                local = in_process_row(rows, references, best)
+                if local is None:
+                    measured.append(f"budget={budget}: {fmt(best['qps'])}, no in-process row")
+                    passed = False
+                    continue
+                local_qps = max(local["qps_1t"], local["qps_nt"])
+                ratio = best["qps"] / local_qps
+                passed = passed and ratio >= E2E_QPS_TARGET
+                measured.append(
+                    f"budget={budget}: {fmt(best['qps'])} ({best['streams']} streams) vs "
+                    f"{fmt(local_qps)}, ratio {ratio:.2f}")
+            if not budgets:
+                continue
+            calls = "single-query calls" if mode == "single" else "SearchBatch calls"
+            results.append((
+                f"{mix} mix: end-to-end QPS through arbord ({calls}) ≥ {E2E_QPS_TARGET}x "
+                "in-process at the same budget and queries",
+                "; ".join(measured), passed))
+    return results
 
 
 def goals(workload, methods, rows, mixes):
@@ -504,6 +594,116 @@ def pruning_section(pruning, workload):
     return out
 
 
+def e2e_table(rows, references, e2e_rows, mix):
+    lines = [
+        "| calls | streams | channels | budget | recall@10 | in-process recall@10 | QPS "
+        "| ÷ in-process 1t | ÷ in-process 2t | p50 µs/call | p99 µs/call "
+        "| client CPU µs/query | server CPU µs/query | added CPU µs/query | cores busy |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    selected = [r for r in e2e_rows if r["mix"] == mix]
+    selected.sort(key=lambda r: (r["value"], r["mode"] != "single", r["channels"] != "shared",
+                                 r["streams"]))
+    for row in selected:
+        local = in_process_row(rows, references, row)
+        calls = "Search" if row["mode"] == "single" else f"SearchBatch of {row['queries_per_call']}"
+        cpu = row["client_cpu_us"] + row["server_cpu_us"]
+        if local:
+            compared = (f"{local['recall']:.4f} | {fmt(row['qps'])} "
+                        f"| {row['qps'] / local['qps_1t']:.2f} "
+                        f"| {row['qps'] / local['qps_nt']:.2f}")
+            added = f"{cpu - local['cpu_us_1t']:.1f}"
+        else:
+            compared = f"n/a | {fmt(row['qps'])} | n/a | n/a"
+            added = "n/a"
+        lines.append(
+            f"| {calls} | {row['streams']} | {row['channels']} | {row['value']} "
+            f"| {row['recall']:.4f} | {compared} | {fmt(row['p50_us'])} | {fmt(row['p99_us'])} "
+            f"| {row['client_cpu_us']:.1f} | {row['server_cpu_us']:.1f} | {added} "
+            f"| {cpu * row['qps'] / 1e6:.2f} |")
+    return "\n".join(lines)
+
+
+def e2e_section(workload, methods, rows, references, e2e_rows, mixes, threads):
+    """Return the section on Arbor end to end through arbord, or [] when the run has none."""
+    if not e2e_rows:
+        return []
+    record = methods.get("arbord", {})
+    described = record.get("describe", {})
+    extras = record.get("extras", {})
+    local = methods.get("arbor", {}).get("describe", {})
+    batch = max(r["queries_per_call"] for r in e2e_rows)
+    batched_queries = max(r["queries"] for r in e2e_rows if r["mode"] == "batch") \
+        if any(r["mode"] == "batch" for r in e2e_rows) else 0
+
+    out = ["## Arbor end to end through arbord\n"]
+    out.append(
+        "The method *arbord* starts a real `arbord` as a child process on 127.0.0.1 (port 0, a "
+        f"fresh temporary data directory, `--sync {'true' if described.get('sync') else 'false'}`"
+        ", which only makes loading faster), creates a collection with the in-process method's "
+        "index settings and `train_threshold` equal to the number of base vectors, creates the "
+        f"tenants, upserts every vector as its owner ({described.get('upsert_batch', 'n/a')} per "
+        "`Upsert`), applies every grant with `Share`, waits until `DescribeCollection` reports "
+        "the index trained, checks every tenant's owned and readable counts against the "
+        "workload, and then searches through the C++ client library (`client/client.h`) with "
+        "the admin key. SIGTERM stops the server afterwards; it "
+        f"{'exited with code 0' if extras.get('clean_exit') else 'did not report a clean exit'}."
+        "\n")
+    out.append(
+        f"Streams are client threads, each sending one call at a time. *shared* channels means "
+        f"every stream uses one `Client`, so one gRPC channel and TCP connection; *per-stream* "
+        f"gives each stream its own `Client`, channel and connection "
+        f"(`ClientOptions.own_connection`). *Search* rows send the mix's queries one per call. "
+        f"*SearchBatch of {batch}* rows send {batch} queries of one tenant per call: each query "
+        f"of the mix becomes {batch} queries of its tenant with other test images "
+        f"({batched_queries:,} queries, same tenant distribution). Their in-process reference "
+        "is the `arbor` method run on the same batched queries, in the same order, one query "
+        "after the other. Latency is per call. QPS ratios divide by the in-process QPS on 1 and "
+        f"on {threads} threads at the same budget.\n")
+    out.append(
+        "**CPU split.** Client and server share this machine's "
+        f"{described.get('hardware_threads', 'n/a')} cores with no pinning: the kernel schedules the client's stream threads, gRPC's threads "
+        "in both processes and arbord's worker threads over all cores. *Client CPU* is the "
+        "benchmark process's CPU time (`CLOCK_PROCESS_CPUTIME_ID`) per query and *server CPU* "
+        "arbord's (utime + stime from `/proc/PID/stat`, in 10 ms steps), both over the timed "
+        "part of the run. *Added CPU* subtracts the in-process search threads' CPU µs/query "
+        "(1 thread) from their sum, which leaves what gRPC, protobuf, authentication and the "
+        "switches between processes cost. *Cores busy* is the sum times QPS.\n")
+
+    if described:
+        out.append(
+            f"- Load: {workload['tenants']:,} tenants created in "
+            f"{described['create_tenants_s']:.2f} s; {fmt(described['upsert_vectors_per_s'])} "
+            f"vectors/s upserted ({described['upsert_s']:.2f} s in {described['upsert_calls']:,} "
+            f"calls); {fmt(described['grants_per_s'])} grants/s ({described['share_s']:.2f} s in "
+            f"{described['share_calls']:,} calls). The process built in "
+            f"{record.get('build_s', 0):.1f} s, ground truth excluded.")
+        out.append(
+            f"- Training: the server's index was trained {described['train_s']:.2f} s after the "
+            f"last upsert reached `train_threshold`, and the wait for it after the last share "
+            f"was {described['train_wait_after_shares_s']:.2f} s. It was trained when the "
+            f"collection held {described['vectors_at_training']:,} vectors: "
+            f"{described['tree_nodes']} nodes, depth {described['tree_depth']} (in-process: "
+            f"{local.get('tree_nodes', 'n/a')} nodes, depth {local.get('tree_depth', 'n/a')}). "
+            f"The server samples at most 50,000 vectors with its own k-means seed, so its tree "
+            f"is not the in-process one. arbord's log: `{described['training_log']}`")
+        out.append(
+            f"- Tenant sub-trees on the server: {described['tenant_shortlists']:,} shortlists and "
+            f"{described['tenant_split_nodes']:,} split nodes (in-process: "
+            f"{local.get('tenant_shortlists', 'n/a')} and "
+            f"{local.get('tenant_split_nodes', 'n/a')})."
+            f" Index memory {described['index_memory_bytes'] / MB:.1f} MB, arbord VmRSS "
+            f"{described['server_rss_after_load_bytes'] / MB:.1f} MB after the load. Load average "
+            f"before / after the sweep: {record.get('load_before_sweep', 'n/a')} / "
+            f"{record.get('load_after_sweep', 'n/a')}.\n")
+
+    for mix in mixes:
+        out.append(f"### {mix} mix, end to end\n")
+        out.append(e2e_table(rows, references, e2e_rows, mix))
+        out.append("")
+    return out
+
+
 def plot(rows, mixes, path):
     figure, axes = plt.subplots(1, len(mixes), figsize=(6.5 * len(mixes), 5), squeeze=False)
     for axis, mix in zip(axes[0], mixes):
@@ -533,7 +733,7 @@ def plot(rows, mixes, path):
 
 def main():
     args = parse_args()
-    workload, methods, rows = load(args.results)
+    workload, methods, rows, e2e_rows, references = load(args.results)
     with open(args.environment, encoding="utf-8") as env_file:
         env = json.load(env_file)
     mixes = list(dict.fromkeys(r["mix"] for r in rows))
@@ -555,7 +755,8 @@ def main():
     out.append("# Benchmarks: tenant-scoped search\n")
     out.append(
         "Arbor's `CuratorIndex` searched in-process against faiss and hnswlib baselines on "
-        "Fashion-MNIST, every query restricted to the vectors one tenant may read. The numbers "
+        "Fashion-MNIST, every query restricted to the vectors one tenant may read, and Arbor "
+        "end to end through a real `arbord` when the run includes it. The numbers "
         "below come from one run of `tests/bench/run_benchmarks.sh`; the page is generated by "
         "`tests/bench/make_report.py`, so rerunning the script replaces it.\n")
     out.append(
@@ -625,7 +826,7 @@ def main():
     out.append("2. **arbor-exact**: the same index with `SearchOptions.exact = true`.")
     out.append(
         f"3. **faiss-ivf-shared**: one `IndexIVFFlat` over all vectors (nlist "
-        f"{shared.get('nlist', 'n/a')}, trained on {shared.get('train_vectors', 'n/a'):,} "
+        f"{shared.get('nlist', 'n/a')}, trained on {fmt(shared.get('train_vectors'))} "
         f"vectors), searched with `SearchParametersIVF{{sel, nprobe}}` and an "
         f"`IDSelectorBitmap` per tenant. The knob is nprobe; nprobe = nlist is an exact "
         f"filtered scan.")
@@ -639,7 +840,11 @@ def main():
         f"ef_construction {hnsw.get('ef_construction', 'n/a')}), a shared vector inserted into "
         f"each reader's index ({hnsw.get('stored_vectors', 0):,} stored vectors), built "
         f"{hnsw.get('build_threads', 'n/a')} tenants at a time. The knob is ef; hnswlib "
-        f"searches with max(ef, k), so ef=10 is its fastest setting for k=10.\n")
+        f"searches with max(ef, k), so ef=10 is its fastest setting for k=10.")
+    out.append(
+        "6. **arbord** (when run): Arbor end to end, a real `arbord` loaded and searched over "
+        "loopback gRPC by several concurrent streams; see *Arbor end to end through arbord*. "
+        "The knob is `SearchParams.budget`.\n")
     out.append(
         "Each method runs in its own process, once per round; the rounds run one after the "
         f"other ({env['rounds']} in this run), and within a round every knob setting is timed "
@@ -652,7 +857,8 @@ def main():
 
     out.append("## Goals\n")
     out.append("| goal | measured | result |\n|---|---|---|")
-    for statement, measured, passed in goals(workload, methods, rows, mixes):
+    for statement, measured, passed in (goals(workload, methods, rows, mixes)
+                                        + e2e_goals(rows, references, e2e_rows, mixes)):
         out.append(f"| {statement} | {measured} | {'pass' if passed else '**fail**'} |")
     out.append("")
 
@@ -718,6 +924,7 @@ def main():
             f"; after the deletes: "
             f"{'passed' if a_extra['invariants_ok_after_deletes'] else 'FAILED'}.\n")
 
+    out.extend(e2e_section(workload, methods, rows, references, e2e_rows, mixes, threads))
     out.extend(pruning_section(load_pruning(args.results), workload))
 
     out.append("## Reproducing\n")

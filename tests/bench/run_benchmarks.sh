@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds arbor_bench (Release, ARBOR_BUILD_BENCH=ON), runs every method in its own process and
-# writes docs/benchmarks.md with the plot docs/benchmarks-recall-qps.png.
+# Builds arbor_bench and arbord (Release, ARBOR_BUILD_BENCH=ON), runs every method in its own
+# process and writes docs/benchmarks.md with the plot docs/benchmarks-recall-qps.png. The method
+# arbord starts a real arbord on 127.0.0.1 with a temporary data directory and searches it
+# through the C++ client. That process stops the server and removes the directory when done.
 #
 # Usage: tests/bench/run_benchmarks.sh [--quick] [arbor_bench flags...]
 #   --quick  smoke-test sizes (under a minute) and one round; the report goes to
@@ -74,7 +76,7 @@ run_method() {
 bench_args=("$@")
 run_method 1 groundtruth
 for round in $(seq 1 "$rounds"); do
-  for method in arbor faiss-ivf-shared faiss-ivf-tenant hnsw-tenant; do
+  for method in arbor arbord faiss-ivf-shared faiss-ivf-tenant hnsw-tenant; do
     run_method "$round" "$method"
   done
 done

@@ -6,7 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,26 @@ v1::CreateTenantRequest MakeCreateTenant(const std::string& collection, const st
   request.set_collection(collection);
   request.set_tenant(tenant);
   return request;
+}
+
+// Counts the established TCP connections whose local port is `port`, from /proc/net/tcp and
+// /proc/net/tcp6. With the server in this process, that is one per client connection to it.
+size_t EstablishedConnectionsOnPort(int port) {
+  size_t count = 0;
+  for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream table(path);
+    std::string line;
+    std::getline(table, line);  // the column names
+    while (std::getline(table, line)) {
+      std::istringstream fields(line);
+      std::string slot, local_address, remote_address, state;
+      fields >> slot >> local_address >> remote_address >> state;
+      const size_t colon = local_address.rfind(':');
+      if (colon == std::string::npos || state != "01") continue;  // 01 is ESTABLISHED
+      if (std::stoi(local_address.substr(colon + 1), nullptr, 16) == port) count++;
+    }
+  }
+  return count;
 }
 
 v1::CountRequest MakeCount(const std::string& collection, const std::string& tenant) {
@@ -380,6 +402,26 @@ TEST_F(RealServerTest, HealthReportsServingStatusWithoutKey) {
   absl::StatusOr<bool> serving_again = client->Health();
   ASSERT_TRUE(serving_again.ok()) << serving_again.status();
   EXPECT_TRUE(*serving_again);
+}
+
+TEST_F(RealServerTest, OwnConnectionOpensAnotherConnection) {
+  const int port = std::stoi(server_->address().substr(server_->address().rfind(':') + 1));
+  ASSERT_TRUE(admin_->Health().ok());
+  const size_t before = EstablishedConnectionsOnPort(port);
+  ASSERT_GE(before, 1u);
+
+  ClientOptions options;
+  options.server_address = server_->address();
+  options.own_connection = true;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (size_t i = 1; i <= 2; ++i) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options);
+    ASSERT_TRUE(client.ok()) << client.status();
+    clients.push_back(*std::move(client));
+    absl::StatusOr<bool> serving = clients.back()->Health();
+    ASSERT_TRUE(serving.ok()) << serving.status();
+    EXPECT_EQ(EstablishedConnectionsOnPort(port), before + i);
+  }
 }
 
 TEST_F(RealServerTest, SendsAndReceivesLargeMessages) {
