@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "server/backup.h"
 #include "server/database.h"
 #include "server/keys.h"
 #include "server/services.h"
@@ -31,6 +32,7 @@ struct Flags {
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
   int max_threads = 64;
+  std::string restore_from;
 };
 
 // Writes the address the server listens on to DATA_DIR/arbord.addr, so that tools and tests
@@ -65,6 +67,14 @@ int Run(const Flags& flags) {
   if (error) {
     spdlog::error("cannot create data directory {}: {}", flags.data_dir, error.message());
     return 1;
+  }
+
+  // Before the admin key is resolved, because that would create a new DATA_DIR/admin.key.
+  if (!flags.restore_from.empty()) {
+    if (absl::Status restored = RestoreBackup(flags.restore_from, flags.data_dir); !restored.ok()) {
+      spdlog::error("cannot restore backup {}: {}", flags.restore_from, restored.ToString());
+      return 1;
+    }
   }
 
   const char* env_key = std::getenv("ARBOR_ADMIN_KEY");
@@ -173,6 +183,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-threads", flags.max_threads, "Maximum gRPC worker threads")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
+  app.add_option("--restore-from", flags.restore_from,
+                 "Backup directory to copy into --data-dir before starting; the data directory "
+                 "must not contain a database yet");
   CLI11_PARSE(app, argc, argv);
 
   return arbor::server::Run(flags);

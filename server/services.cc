@@ -134,6 +134,14 @@ grpc::Status AdminServiceImpl::RevokeKey(grpc::ServerContext* context,
                     [&](const Principal& p) { return database_->RevokeKey(p, *request); });
 }
 
+grpc::Status AdminServiceImpl::CreateBackup(grpc::ServerContext* context,
+                                            const v1::CreateBackupRequest* request,
+                                            v1::BackupInfo* response) {
+  return Serve(*database_, context, response, [&](const Principal& p) {
+    return database_->CreateBackup(p, *request, Deadline(context));
+  });
+}
+
 grpc::Status VectorServiceImpl::Upsert(grpc::ServerContext* context,
                                        const v1::UpsertRequest* request,
                                        v1::UpsertResponse* response) {
