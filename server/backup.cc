@@ -19,6 +19,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "spdlog/spdlog.h"
 #include "storage/data_dir.h"
 #include "storage/status_macros.h"
@@ -577,9 +579,11 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
 
   uint64_t bytes = 0;
   for (const BackupFile& file : manifest.files) bytes += file.size;
-  spdlog::info("restoring backup {} (created by arbord {} at unix ms {}, sequence number {}, "
-               "{} files, {} bytes) into {}",
-               backup_dir, manifest.arbord_version, manifest.created_unix_ms,
+  spdlog::info("restoring backup {} (made by arbord {} at {}, sequence number {}, {} files, "
+               "{} bytes) into {}",
+               backup_dir, manifest.arbord_version,
+               absl::FormatTime(absl::RFC3339_full, absl::FromUnixMillis(manifest.created_unix_ms),
+                                absl::UTCTimeZone()),
                manifest.sequence_number, manifest.files.size(), bytes, data_dir);
 
   // The copy is made beside its final place and renamed there only once every file matched
