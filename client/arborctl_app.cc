@@ -23,11 +23,16 @@
 namespace arbor::client {
 namespace {
 
-// A parsed command: what to run, and whether it needs the bearer key.
+// A parsed command: what to run, whether it needs the bearer key, and its call deadline in
+// seconds when --timeout is not given (else the global default).
 struct Action {
   std::function<absl::Status(const CommandContext&)> run;
   bool needs_key = true;
+  std::optional<double> default_timeout_seconds;
 };
+
+// A backup's duration grows with the database, so `backup create` waits longer by default.
+constexpr double kBackupTimeoutSeconds = 3600;
 
 // Options of the top-level command, valid for every subcommand.
 struct GlobalOptions {
@@ -36,6 +41,7 @@ struct GlobalOptions {
   std::string key_file;
   CLI::Option* key_option = nullptr;
   CLI::Option* key_file_option = nullptr;
+  CLI::Option* timeout_option = nullptr;
   bool json = false;
   double timeout_seconds = 60;
   bool tls = false;
@@ -424,6 +430,24 @@ void AddVectorCommands(CLI::App& app, Action& action) {
   });
 }
 
+void AddBackupCommands(CLI::App& app, Action& action) {
+  CLI::App* group = app.add_subcommand("backup", "Back up the server's database");
+  group->require_subcommand(1);
+
+  auto path = std::make_shared<std::string>();
+  CLI::App* create = group->add_subcommand(
+      "create",
+      "Write a backup of the running server to DIR, a new directory on the server's host (a "
+      "relative DIR is made absolute against this directory; in a container, run arborctl "
+      "there, e.g. with docker exec)");
+  create->add_option("dir", *path, "Backup directory; it must not exist, its parent must")
+      ->required();
+  create->callback([&action, path] {
+    action.run = [=](const CommandContext& context) { return CreateBackupCommand(context, *path); };
+    action.default_timeout_seconds = kBackupTimeoutSeconds;
+  });
+}
+
 void AddHealthCommand(CLI::App& app, Action& action) {
   CLI::App* health = app.add_subcommand(
       "health", "Check the server's health; exits with 0 only when it reports SERVING");
@@ -443,9 +467,11 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& global) {
                                           "and not a '#' comment");
   global.key_option->excludes(global.key_file_option);
   app.add_flag("--json", global.json, "Print results as JSON, one object per line");
-  app.add_option("--timeout", global.timeout_seconds, "Deadline of each call, in seconds")
-      ->check(CLI::Range(0.001, 1e6))
-      ->capture_default_str();
+  global.timeout_option =
+      app.add_option("--timeout", global.timeout_seconds,
+                     "Deadline of each call, in seconds (backup create: 3600 unless given)")
+          ->check(CLI::Range(0.001, 1e6))
+          ->capture_default_str();
   app.add_flag("--tls", global.tls,
                "Connect over TLS, verifying the server with the system's CA certificates "
                "(implied by --tls-ca, --tls-cert and --tls-key)")
@@ -518,8 +544,12 @@ int RunAction(const GlobalOptions& global, const Action& action, std::ostream& o
   client_options.tls = *std::move(tls);
   client_options.server_address = global.server;
   client_options.key = key;
+  double timeout_seconds = global.timeout_seconds;
+  if (global.timeout_option->count() == 0 && action.default_timeout_seconds.has_value()) {
+    timeout_seconds = *action.default_timeout_seconds;
+  }
   client_options.deadline =
-      std::chrono::milliseconds(static_cast<int64_t>(std::ceil(global.timeout_seconds * 1000)));
+      std::chrono::milliseconds(static_cast<int64_t>(std::ceil(timeout_seconds * 1000)));
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(client_options);
   if (!client.ok()) {
     return ReportError(UsageError(client.status()), !key.empty(), err);
@@ -560,6 +590,7 @@ int RunArborctl(int argc, const char* const* argv, std::ostream& out, std::ostre
   AddImportCommand(app, action);
   AddSearchCommand(app, action);
   AddVectorCommands(app, action);
+  AddBackupCommands(app, action);
   AddHealthCommand(app, action);
 
   try {

@@ -2,6 +2,7 @@
 
 #include "client/arborctl_commands.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -231,6 +232,29 @@ absl::Status RevokeKeyCommand(const CommandContext& context, const std::string& 
   } else {
     *context.out << "revoked key " << key_id << "\n";
   }
+  return absl::OkStatus();
+}
+
+absl::Status CreateBackupCommand(const CommandContext& context, const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) {
+    return UsageError(absl::StrCat("cannot make the backup path '", path,
+                                   "' absolute: ", error.message()));
+  }
+  if (std::filesystem::path(path).is_relative()) {
+    *context.err << "note: sending the backup path as " << absolute.string()
+                 << "; it is a path on the server's host\n";
+  }
+
+  v1::CreateBackupRequest request;
+  request.set_path(absolute.string());
+  absl::StatusOr<v1::BackupInfo> info = context.client->CreateBackup(request);
+  if (!info.ok()) {
+    return info.status();
+  }
+
+  *context.out << (context.json ? BackupJson(*info) + "\n" : BackupText(*info));
   return absl::OkStatus();
 }
 

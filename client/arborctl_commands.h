@@ -60,6 +60,11 @@ absl::Status ListKeysCommand(const CommandContext& context, const std::string& c
 absl::Status RevokeKeyCommand(const CommandContext& context, const std::string& collection,
                               const std::string& key_id);
 
+// Asks the server to write a backup to `path`, a path on the server's host. A relative path is
+// made absolute against the current directory, with a note on err, since the server rejects
+// relative paths.
+absl::Status CreateBackupCommand(const CommandContext& context, const std::string& path);
+
 // Prints the server's health and returns UNAVAILABLE unless it is SERVING.
 absl::Status HealthCommand(const CommandContext& context);
 

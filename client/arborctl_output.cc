@@ -169,6 +169,19 @@ std::string KeyJson(const v1::KeyInfo& info) {
       .ToString();
 }
 
+std::string BackupJson(const v1::BackupInfo& info) {
+  return JsonObject()
+      .AddString("path", info.path())
+      .AddInt("created_unix_ms", info.created_unix_ms())
+      .AddUint("sequence_number", info.sequence_number())
+      .AddUint("file_count", info.file_count())
+      .AddUint("bytes", info.bytes())
+      .AddUint("collection_count", info.collection_count())
+      .AddInt("duration_ms", info.duration_ms())
+      .AddString("arbord_version", info.arbord_version())
+      .ToString();
+}
+
 std::string RecordJson(const v1::Record& record) {
   std::vector<std::string> values;
   values.reserve(record.values_size());
@@ -279,6 +292,17 @@ std::string KeyTable(const std::vector<v1::KeyInfo>& keys) {
     table.AddRow({info.key_id(), info.tenant(), FormatUnixMillis(info.created_unix_ms())});
   }
   return table.ToString();
+}
+
+std::string BackupText(const v1::BackupInfo& info) {
+  return absl::StrCat("path:            ", info.path(), "\n",
+                      "created (UTC):   ", FormatUnixMillis(info.created_unix_ms()), "\n",
+                      "sequence number: ", info.sequence_number(), "\n",
+                      "files:           ", info.file_count(), "\n",
+                      "bytes:           ", info.bytes(), "\n",
+                      "collections:     ", info.collection_count(), "\n",
+                      "duration:        ", info.duration_ms(), " ms\n",
+                      "arbord version:  ", info.arbord_version(), "\n");
 }
 
 std::string RecordText(const v1::Record& record) {

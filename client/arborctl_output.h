@@ -50,6 +50,7 @@ class JsonObject {
 std::string CollectionJson(const v1::CollectionInfo& info);
 std::string TenantJson(const v1::TenantInfo& info);
 std::string KeyJson(const v1::KeyInfo& info);
+std::string BackupJson(const v1::BackupInfo& info);
 std::string RecordJson(const v1::Record& record);
 // {"query": i, "results": [{"owner": "...", "id": N, "score": X}, ...]}
 std::string SearchResultJson(uint64_t query_index, const v1::SearchResponse& response);
@@ -76,6 +77,7 @@ std::string CollectionText(const v1::CollectionInfo& info);
 std::string CollectionTable(const std::vector<v1::CollectionInfo>& collections);
 std::string TenantTable(const std::vector<v1::TenantInfo>& tenants);
 std::string KeyTable(const std::vector<v1::KeyInfo>& keys);
+std::string BackupText(const v1::BackupInfo& info);
 // One line per record; long vectors show their first values and their length.
 std::string RecordText(const v1::Record& record);
 std::string SearchResultText(uint64_t query_index, const v1::SearchResponse& response);

@@ -211,6 +211,12 @@ absl::StatusOr<v1::RevokeKeyResponse> Client::RevokeKey(const v1::RevokeKeyReque
       });
 }
 
+absl::StatusOr<v1::BackupInfo> Client::CreateBackup(const v1::CreateBackupRequest& request) const {
+  return Call<v1::BackupInfo>([&](grpc::ClientContext* context, v1::BackupInfo* response) {
+    return admin_stub_->CreateBackup(context, request, response);
+  });
+}
+
 absl::StatusOr<v1::UpsertResponse> Client::Upsert(const v1::UpsertRequest& request) const {
   return Call<v1::UpsertResponse>([&](grpc::ClientContext* context, v1::UpsertResponse* response) {
     return vector_stub_->Upsert(context, request, response);

@@ -92,6 +92,9 @@ class Client {
   absl::StatusOr<v1::CreateKeyResponse> CreateKey(const v1::CreateKeyRequest& request) const;
   absl::StatusOr<v1::ListKeysResponse> ListKeys(const v1::ListKeysRequest& request) const;
   absl::StatusOr<v1::RevokeKeyResponse> RevokeKey(const v1::RevokeKeyRequest& request) const;
+  // request.path() is a path on the server's host. The server works for as long as the backup
+  // takes, so callers backing up a large database need a long ClientOptions::deadline.
+  absl::StatusOr<v1::BackupInfo> CreateBackup(const v1::CreateBackupRequest& request) const;
 
   // VectorService. Each call acts as request.tenant() of request.collection().
   absl::StatusOr<v1::UpsertResponse> Upsert(const v1::UpsertRequest& request) const;

@@ -2,9 +2,11 @@
 
 #include <filesystem>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/backup.h"
 #include "server/keys.h"
 #include "server/validation.h"
 #include "spdlog/spdlog.h"
@@ -62,7 +64,8 @@ absl::Status RequireAdmin(const Principal& principal) {
 
 Database::Database(storage::DataDirLock lock, std::unique_ptr<storage::Store> store,
                    const DatabaseOptions& options)
-    : lock_(std::move(lock)),
+    : data_dir_(options.data_dir),
+      lock_(std::move(lock)),
       store_(std::move(store)),
       admin_hash_(Sha256(options.admin_key)),
       maintenance_interval_(options.maintenance_interval),
@@ -461,6 +464,100 @@ absl::Status Database::RevokeKey(const Principal& principal,
   }
   spdlog::info("revoked key {} of collection '{}'", request.key_id(), request.collection());
   return absl::OkStatus();
+}
+
+absl::StatusOr<v1::BackupInfo> Database::CreateBackup(const Principal& principal,
+                                                     const v1::CreateBackupRequest& request,
+                                                     absl::Time deadline) {
+  RETURN_IF_ERROR(RequireAdmin(principal));
+  ASSIGN_OR_RETURN(const std::filesystem::path target,
+                   ValidateBackupPath(request.path(), data_dir_));
+
+  // Backups are rejected, not queued, while one runs: a queued call could wait past its
+  // deadline, and the caller learns at once that a backup is already being made.
+  {
+    absl::MutexLock lock(&backup_mu_);
+    if (backup_in_progress_.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "a backup to ", *backup_in_progress_, " is in progress and only one runs at a time; "
+          "retry when it has finished"));
+    }
+    backup_in_progress_ = target.string();
+  }
+  absl::Cleanup unregister = [this] {
+    absl::MutexLock lock(&backup_mu_);
+    backup_in_progress_.reset();
+  };
+
+  const absl::Time start = absl::Now();
+  spdlog::info("backup to {} started", target.string());
+  absl::StatusOr<v1::BackupInfo> info = WriteBackup(target, deadline);
+  if (!info.ok()) {
+    spdlog::error("backup to {} failed after {} ms and left nothing at that path: {}",
+                  target.string(), absl::ToInt64Milliseconds(absl::Now() - start),
+                  info.status().ToString());
+    return info.status();
+  }
+  info->set_duration_ms(absl::ToInt64Milliseconds(absl::Now() - start));
+  spdlog::info("backup to {} finished: {} files, {} bytes, {} collections, RocksDB sequence "
+               "number {}, {} ms",
+               info->path(), info->file_count(), info->bytes(), info->collection_count(),
+               info->sequence_number(), info->duration_ms());
+  return info;
+}
+
+absl::StatusOr<v1::BackupInfo> Database::WriteBackup(const std::filesystem::path& target,
+                                                     absl::Time deadline) {
+  auto check_deadline = [&](absl::string_view step) -> absl::Status {
+    if (absl::Now() < deadline) return absl::OkStatus();
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the request's deadline passed ", step, "; no backup was written to ", target.string(),
+        ", so retry with a longer deadline"));
+  };
+
+  // Fresh index checkpoints first, so that a restored server starts with every vector in its
+  // current place and does not retrain. They live in RocksDB, so its checkpoint includes them.
+  const std::vector<std::shared_ptr<Collection>> collections = AllCollections();
+  for (const auto& collection : collections) {
+    const absl::Status checkpoint = collection->MaybeCheckpoint(true, absl::ZeroDuration());
+    if (!checkpoint.ok()) {
+      return absl::Status(checkpoint.code(),
+                          absl::StrCat("writing the index checkpoint of collection '",
+                                       collection->name(), "' failed: ", checkpoint.message()));
+    }
+  }
+  RETURN_IF_ERROR(check_deadline("while the index checkpoints were written"));
+
+  ASSIGN_OR_RETURN(const std::filesystem::path staging, CreateBackupStagingDir(target));
+  absl::Cleanup remove_staging = [&staging] {
+    std::error_code ignored;
+    std::filesystem::remove_all(staging, ignored);
+  };
+
+  BackupManifest manifest;
+  manifest.arbord_version = ArbordVersion();
+  manifest.created_unix_ms = NowUnixMs();
+  ASSIGN_OR_RETURN(manifest.sequence_number, store_->CreateCheckpoint((staging / "db").string()));
+  RETURN_IF_ERROR(CopyAdminKeyIfPresent(data_dir_, staging));
+  ASSIGN_OR_RETURN(manifest, SealBackup(staging, std::move(manifest)));
+  RETURN_IF_ERROR(check_deadline("before the backup was complete"));
+  RETURN_IF_ERROR(PublishBackup(staging, target));
+  std::move(remove_staging).Cancel();
+
+  v1::BackupInfo info;
+  info.set_path(target.string());
+  info.set_created_unix_ms(manifest.created_unix_ms);
+  info.set_sequence_number(manifest.sequence_number);
+  uint64_t bytes = 0;
+  for (const BackupFile& file : manifest.files) bytes += file.size;
+  std::error_code error;
+  const uintmax_t manifest_bytes =
+      std::filesystem::file_size(target / kBackupManifestName, error);
+  info.set_file_count(manifest.files.size() + 1);
+  info.set_bytes(bytes + (error ? 0 : manifest_bytes));
+  info.set_collection_count(collections.size());
+  info.set_arbord_version(manifest.arbord_version);
+  return info;
 }
 
 absl::StatusOr<std::shared_ptr<Collection>> Database::CollectionForData(

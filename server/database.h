@@ -1,5 +1,5 @@
 // The database behind arbord: the catalog of collections, tenant keys, authentication and
-// authorisation, and recovery from RocksDB at start-up.
+// authorisation, recovery from RocksDB at start-up, and online backups.
 //
 // Every call takes the Principal that Authenticate returned for the request's bearer key and
 // checks what it may do: the admin key may do everything, a tenant key only data calls as its
@@ -10,12 +10,15 @@
 //  - admin_mu_ serialises catalog changes (collections, tenant drops, keys), which are rare.
 //  - catalog_mu_ guards the collection map; keys_mu_ guards the key map. Once recovery is done
 //    neither is held across disk I/O, so request routing never waits for an admin call's commit.
+//  - backup_mu_ guards only the target path of the running backup. A backup holds a
+//    collection's writer lock only while it writes that collection's index checkpoint.
 // Lock order: admin_mu_, then catalog_mu_ or keys_mu_, then a Collection's own mutexes.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -93,6 +96,16 @@ class Database {
                                                 const v1::ListKeysRequest& request) const;
   absl::Status RevokeKey(const Principal& principal, const v1::RevokeKeyRequest& request);
 
+  // Writes a backup to the new directory request.path() while reads and writes continue: every
+  // collection's index checkpoint, then a RocksDB checkpoint, DATA_DIR/admin.key if present and
+  // a manifest (see backup.h). Every write acknowledged before the call is in the backup. One
+  // backup runs at a time; a second call meanwhile gets FAILED_PRECONDITION. DEADLINE_EXCEEDED
+  // when `deadline` passes before the backup is renamed into place; nothing is left at the path
+  // after any error.
+  absl::StatusOr<v1::BackupInfo> CreateBackup(const Principal& principal,
+                                              const v1::CreateBackupRequest& request,
+                                              absl::Time deadline);
+
   // Authorises a data call that acts as `tenant` of `collection` and returns the collection.
   // INVALID_ARGUMENT for malformed names, PERMISSION_DENIED for a tenant key outside its scope,
   // NOT_FOUND for an unknown collection (the tenant is checked by the Collection).
@@ -112,12 +125,16 @@ class Database {
 
   void MaintenanceLoop();
   std::vector<std::shared_ptr<Collection>> AllCollections() const;
+  // The steps of CreateBackup after the checks. REQUIRES: this call registered the backup.
+  absl::StatusOr<v1::BackupInfo> WriteBackup(const std::filesystem::path& target,
+                                             absl::Time deadline);
 
   absl::Status Recover();
   absl::StatusOr<std::shared_ptr<Collection>> FindCollection(const std::string& name) const;
   std::vector<std::string> KeyIdsOf(storage::CollectionId collection,
                                     std::optional<storage::TenantId> tenant) const;
 
+  const std::string data_dir_;
   storage::DataDirLock lock_;
   std::unique_ptr<storage::Store> store_;
   const storage::KeyHash admin_hash_;
@@ -142,6 +159,9 @@ class Database {
 
   mutable absl::Mutex keys_mu_;
   absl::btree_map<std::string, KeyEntry> keys_ ABSL_GUARDED_BY(keys_mu_);  // by key id
+
+  absl::Mutex backup_mu_;
+  std::optional<std::string> backup_in_progress_ ABSL_GUARDED_BY(backup_mu_);  // its target path
 };
 
 // Returns PERMISSION_DENIED unless the principal is the admin.

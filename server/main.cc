@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "server/backup.h"
 #include "server/database.h"
 #include "server/health.h"
 #include "server/keys.h"
@@ -146,6 +147,16 @@ std::string WaitForStopSignal() {
 }
 
 int Run(const ServerSettings& settings) {
+  // Before the lock is taken (RestoreBackup takes and releases it itself) and before the admin
+  // key is resolved, which would create a new DATA_DIR/admin.key.
+  if (!settings.restore_from.empty()) {
+    if (absl::Status restored = RestoreBackup(settings.restore_from, settings.data_dir);
+        !restored.ok()) {
+      spdlog::error("cannot restore backup {}: {}", settings.restore_from, restored.ToString());
+      return 1;
+    }
+  }
+
   absl::StatusOr<storage::DataDirLock> lock = storage::DataDirLock::Acquire(settings.data_dir);
   if (!lock.ok()) {
     spdlog::error("cannot use the data directory: {}", lock.status().ToString());

@@ -144,6 +144,14 @@ grpc::Status AdminServiceImpl::RevokeKey(grpc::ServerContext* context,
                     [&](Database& database, const Principal& p) { return database.RevokeKey(p, *request); });
 }
 
+grpc::Status AdminServiceImpl::CreateBackup(grpc::ServerContext* context,
+                                            const v1::CreateBackupRequest* request,
+                                            v1::BackupInfo* response) {
+  return Serve(*database_slot_, context, response, [&](Database& database, const Principal& p) {
+    return database.CreateBackup(p, *request, Deadline(context));
+  });
+}
+
 grpc::Status VectorServiceImpl::Upsert(grpc::ServerContext* context,
                                        const v1::UpsertRequest* request,
                                        v1::UpsertResponse* response) {

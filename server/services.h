@@ -58,6 +58,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                         v1::ListKeysResponse* response) override;
   grpc::Status RevokeKey(grpc::ServerContext* context, const v1::RevokeKeyRequest* request,
                          v1::RevokeKeyResponse* response) override;
+  grpc::Status CreateBackup(grpc::ServerContext* context, const v1::CreateBackupRequest* request,
+                            v1::BackupInfo* response) override;
 
  private:
   const DatabaseSlot* const database_slot_;

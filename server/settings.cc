@@ -115,6 +115,9 @@ void AddServerSettings(CLI::App& app, ServerSettings* settings) {
   AddSetting(app, "--tls-client-ca", &settings->tls_client_ca_file,
              "PEM CA certificates; when given, every client must present a certificate signed "
              "by one of them (mutual TLS)");
+  AddSetting(app, "--restore-from", &settings->restore_from,
+             "Backup directory to copy into --data-dir before starting; the data directory must "
+             "not contain a database yet");
 }
 
 absl::Status ParseServerSettings(CLI::App& app, int argc, const char* const* argv) {

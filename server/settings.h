@@ -35,6 +35,9 @@ struct ServerSettings {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+
+  // Backup directory (from arborctl backup create) copied into data_dir before start-up.
+  std::string restore_from;
 };
 
 // Registers every setting of `settings` as a flag of `app`, with its environment variable, unit

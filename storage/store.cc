@@ -4,6 +4,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "spdlog/spdlog.h"
 #include "storage/schema.h"
 
@@ -166,6 +167,21 @@ absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
     result[i] = std::move(values[i]);
   }
   return result;
+}
+
+absl::StatusOr<uint64_t> Store::CreateCheckpoint(const std::string& dir) {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  if (!s.ok()) return FromRocks(s, "preparing a checkpoint");
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+
+  uint64_t sequence_number = 0;
+  // A log size of 0 makes RocksDB flush every column family first, so the checkpoint carries
+  // little write-ahead log to replay when it is opened.
+  s = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0, &sequence_number);
+  if (!s.ok()) return FromRocks(s, absl::StrCat("creating a checkpoint in ", dir));
+  return sequence_number;
 }
 
 uint64_t Store::ApproximateSize(rocksdb::ColumnFamilyHandle* family, const std::string& start,

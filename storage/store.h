@@ -70,6 +70,12 @@ class Store {
   uint64_t ApproximateSize(rocksdb::ColumnFamilyHandle* family, const std::string& start,
                            const std::string& end) const;
 
+  // Writes an openable copy of the database to `dir`, which must not exist yet, while writes go
+  // on: memtables are flushed, SST files are hard-linked when `dir` is on the same file system
+  // and copied otherwise, and the other files are copied. Returns a sequence number whose writes
+  // the copy contains; writes committed during the call may be in it too.
+  absl::StatusOr<uint64_t> CreateCheckpoint(const std::string& dir);
+
   // Flushes memtables and closes the database. Called by the destructor if not called before.
   // Every later call fails with FailedPrecondition. REQUIRES: no call is in flight.
   absl::Status Close();

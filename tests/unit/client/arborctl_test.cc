@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <regex>
 #include <sstream>
@@ -358,6 +359,8 @@ TEST_F(ArborctlTest, UsageErrorsExitTwo) {
       {"import", "c", "--file", "x.fbin", "--tenant", "t", "--limit", "0"},
       {"import", "c", "--file", "x.fbin", "--tenant", "t", "--limit", "-3"},
       {"--key", "bad\nkey", "count", "c", "--tenant", "t"},
+      {"backup"},
+      {"backup", "create"},
   };
   for (const std::vector<std::string>& args : command_lines) {
     std::vector<std::string> with_server = args;
@@ -977,6 +980,62 @@ TEST_F(ArborctlTest, ShareMakesVectorsVisible) {
   EXPECT_EQ(remove.out, "{\"deleted_count\": 3}\n");
   EXPECT_EQ(CountOf("v", "t"), 0);
   EXPECT_EQ(CountOf("v", "t3"), 0);
+}
+
+TEST_F(ArborctlTest, BackupCreatePrintsInfo) {
+  CreateCollection("docs", 3);
+  const std::string path = dir_.File("backup1");
+  RunResult text = RunAdmin({"backup", "create", path});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.err, "");
+  EXPECT_THAT(text.out, StartsWith("path:            " + path + "\ncreated (UTC):   "));
+  EXPECT_THAT(text.out, HasSubstr("\ncollections:     1\n"));
+  EXPECT_THAT(text.out, EndsWith(" ms\narbord version:  0.1.0\n"));
+  EXPECT_TRUE(std::filesystem::exists(path + "/backup.manifest"));
+  EXPECT_TRUE(std::filesystem::exists(path + "/db/CURRENT"));
+
+  const std::string json_path = dir_.File("backup2");
+  RunResult json = RunAdmin({"--json", "backup", "create", json_path});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_TRUE(std::regex_match(
+      json.out, std::regex("\\{\"path\": \"" + json_path +
+                           "\", \"created_unix_ms\": [0-9]+, \"sequence_number\": [0-9]+, "
+                           "\"file_count\": [0-9]+, \"bytes\": [0-9]+, "
+                           "\"collection_count\": 1, \"duration_ms\": [0-9]+, "
+                           "\"arbord_version\": \"0.1.0\"\\}\n")))
+      << json.out;
+
+  RunResult again = RunAdmin({"backup", "create", path});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, StartsWith("error: ALREADY_EXISTS: path '" + path + "' already exists"));
+  EXPECT_EQ(again.out, "");
+}
+
+TEST_F(ArborctlTest, BackupCreateMakesPathAbsolute) {
+  const std::filesystem::path previous = std::filesystem::current_path();
+  std::filesystem::current_path(dir_.File(""));
+  RunResult result = RunAdmin({"backup", "create", "relative"});
+  std::filesystem::current_path(previous);
+
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "note: sending the backup path as " + dir_.File("relative") +
+                            "; it is a path on the server's host\n");
+  EXPECT_THAT(result.out, StartsWith("path:            " + dir_.File("relative") + "\n"));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("relative") + "/backup.manifest"));
+}
+
+TEST_F(ArborctlTest, BackupCreateNeedsAdminKey) {
+  CreateCollection("docs", 3);
+  CreateTenant("docs", "t");
+  RunResult key = RunAdmin({"key", "create", "docs", "t"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  const std::string tenant_key = SplitLines(key.out).at(0);
+
+  RunResult result = RunArborctlWith({"--server", server_->address(), "--key", tenant_key,
+                                      "backup", "create", dir_.File("backup")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, StartsWith("error: PERMISSION_DENIED: "));
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("backup")));
 }
 
 TEST_F(ArborctlTest, HealthExitCodes) {
