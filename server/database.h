@@ -42,6 +42,12 @@ struct DatabaseOptions {
   absl::Duration checkpoint_interval = absl::Seconds(60);
 };
 
+// Figures of the whole database for monitoring.
+struct DatabaseStats {
+  std::vector<CollectionStats> collections;  // by name
+  uint64_t tenant_keys = 0;
+};
+
 // The identity a request acts as, resolved from its bearer key.
 struct Principal {
   bool admin = false;
@@ -65,6 +71,13 @@ class Database {
   // Runs one round of index maintenance now (training and checkpoints), as the background
   // thread does every maintenance_interval. For tests and tools.
   void RunMaintenance();
+
+  // Monitoring. Stats takes the catalog and key locks only to copy the collection list and to
+  // count the keys, then each collection's state lock in turn. StoreStats takes no lock of the
+  // Database and fails with FailedPrecondition after Close. Like the data calls, neither may
+  // run concurrently with Close.
+  DatabaseStats Stats() const;
+  absl::StatusOr<storage::StoreStats> StoreStats() const;
 
   // Resolves the value of an `authorization` header ("Bearer <key>"). UNAUTHENTICATED when the
   // header is missing, malformed or names no valid key.
