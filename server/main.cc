@@ -1,8 +1,9 @@
 // arbord: the Arbor server.
 //
 // Start-up: parse flags, resolve the admin key, open the database (which recovers its state from
-// RocksDB), then listen. SIGTERM or SIGINT stops accepting calls, lets in-flight calls finish
-// (up to --shutdown-grace), closes the database and exits 0.
+// RocksDB), start the metrics endpoint when --metrics-listen is given, then listen. SIGTERM or
+// SIGINT stops accepting calls, lets in-flight calls finish (up to --shutdown-grace), stops the
+// metrics endpoint, closes the database and exits 0.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -16,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "server/database.h"
 #include "server/keys.h"
+#include "server/metrics_http.h"
+#include "server/server_metrics.h"
 #include "server/services.h"
 #include "server/validation.h"
 #include "spdlog/spdlog.h"
@@ -31,6 +34,7 @@ struct Flags {
   std::string log_level = "info";
   int shutdown_grace_seconds = 10;
   int max_threads = 64;
+  std::string metrics_listen;  // empty: no metrics endpoint
 };
 
 // Writes the address the server listens on to DATA_DIR/arbord.addr, so that tools and tests
@@ -87,6 +91,16 @@ int Run(const Flags& flags) {
     return 1;
   }
 
+  std::unique_ptr<ServerMetrics> metrics;
+  if (!flags.metrics_listen.empty()) {
+    auto started = ServerMetrics::Start(flags.metrics_listen, flags.data_dir, database->get());
+    if (!started.ok()) {
+      spdlog::error("cannot serve metrics: {}", started.status().ToString());
+      return 1;
+    }
+    metrics = std::move(*started);
+  }
+
   AdminServiceImpl admin_service(database->get());
   VectorServiceImpl vector_service(database->get());
   grpc::EnableDefaultHealthCheckService(true);
@@ -105,6 +119,9 @@ int Run(const Flags& flags) {
   builder.SetResourceQuota(quota);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&vector_service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  if (metrics != nullptr) interceptors.push_back(metrics->NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -129,6 +146,7 @@ int Run(const Flags& flags) {
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(flags.shutdown_grace_seconds));
   server->Wait();
+  if (metrics != nullptr) metrics->Stop();
 
   const absl::Status closed = (*database)->Close();
   if (!closed.ok()) {
@@ -173,6 +191,15 @@ int main(int argc, char** argv) {
   app.add_option("--max-threads", flags.max_threads, "Maximum gRPC worker threads")
       ->capture_default_str()
       ->check(CLI::Range(2, 4096));
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "HOST:PORT to serve Prometheus metrics on at /metrics; port 0 picks a free one "
+                 "(off when not given)")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            auto parsed = arbor::server::ParseListenAddress(value);
+            return parsed.ok() ? std::string() : std::string(parsed.status().message());
+          },
+          "HOST:PORT"));
   CLI11_PARSE(app, argc, argv);
 
   return arbor::server::Run(flags);
