@@ -142,7 +142,7 @@ TEST(Counter, ConcurrentIncrementsAllCounted) {
       for (int i = 0; i < kPerThread; ++i) counter->Increment();
     });
   }
-  // Rendering while the counter moves must not block or tear the output.
+  // Rendering while the counter moves must not block.
   for (int i = 0; i < 20; ++i) EXPECT_THAT(registry.Render(), HasSubstr("arbor_test_total "));
   for (std::thread& thread : threads) thread.join();
 
