@@ -603,7 +603,7 @@ std::string CuratorIndex::CheckInvariants() const {
 }
 
 size_t CuratorIndex::MemoryBytes() const {
-  size_t bytes = chunks_.size() * kChunkSlots * dim_ * sizeof(float) + tree_->MemoryBytes();
+  size_t bytes = VectorMemoryBytes() + tree_->MemoryBytes();
   bytes += chunks_.capacity() * sizeof(chunks_[0]);
   bytes += slots_.capacity() * sizeof(SlotInfo) + free_slots_.capacity() * sizeof(Slot);
   bytes += slot_of_.capacity() * (sizeof(VectorKey) + sizeof(Slot) + 1);

@@ -163,8 +163,10 @@ class CuratorIndex {
   std::string CheckInvariants() const;
 
   // Bytes held by the index: vectors, slot table, tree, tenant sub-trees (estimated from the
-  // containers' capacities).
+  // containers' capacities). Walks every slot and tenant node, so it costs O(size()).
   size_t MemoryBytes() const;
+  // The part of MemoryBytes() that stores vector values: whole chunks, free slots included. O(1).
+  size_t VectorMemoryBytes() const { return chunks_.size() * kChunkSlots * dim_ * sizeof(float); }
 
   // Copies of the vectors, for training a tree: `max_count` slots sampled evenly.
   std::vector<float> SampleVectors(size_t max_count) const;

@@ -298,6 +298,21 @@ v1::CollectionInfo Collection::Describe() const {
   return info;
 }
 
+CollectionStats Collection::Stats() const {
+  CollectionStats stats;
+  stats.name = name();
+
+  absl::ReaderMutexLock lock(&state_mu_);
+  stats.vectors = index_.size();
+  stats.tenants = tenants_.size();
+  stats.index_trained = index_.tree().trained();
+  stats.tree_nodes = index_.tree().size();
+  stats.tree_depth = index_.tree().depth();
+  stats.index_vector_bytes = index_.VectorMemoryBytes();
+  stats.index_structure_bytes = index_.MemoryBytes() - stats.index_vector_bytes;
+  return stats;
+}
+
 absl::StatusOr<v1::TenantInfo> Collection::CreateTenant(const std::string& name) {
   absl::MutexLock writer(&writer_mu_);
   RETURN_IF_ERROR(CheckWritable());

@@ -31,6 +31,18 @@
 
 namespace arbor::server {
 
+// Figures of one collection for monitoring.
+struct CollectionStats {
+  std::string name;
+  uint64_t vectors = 0;
+  uint64_t tenants = 0;
+  bool index_trained = false;
+  uint64_t tree_nodes = 0;  // 1 (the root) before training
+  uint64_t tree_depth = 0;
+  uint64_t index_vector_bytes = 0;     // vector values, in fixed-size chunks
+  uint64_t index_structure_bytes = 0;  // slot table, tree, tenant sub-trees and shortlists
+};
+
 class Collection {
  public:
   // `record` is the collection's catalog entry; tenants and vectors are added by Load* before
@@ -64,6 +76,8 @@ class Collection {
 
   // Admin calls.
   v1::CollectionInfo Describe() const;
+  // Holds the state lock shared for O(vectors) to size the index, as Describe does.
+  CollectionStats Stats() const;
   absl::StatusOr<v1::TenantInfo> CreateTenant(const std::string& name);
   // Deletes the tenant's vectors and its access to others' in one batch; also deletes the
   // catalog entries of `key_ids` (the tenant's keys) in that batch.

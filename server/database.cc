@@ -156,6 +156,17 @@ void Database::RunMaintenance() {
   }
 }
 
+DatabaseStats Database::Stats() const {
+  DatabaseStats stats;
+  for (const auto& collection : AllCollections()) stats.collections.push_back(collection->Stats());
+
+  absl::ReaderMutexLock lock(&keys_mu_);
+  stats.tenant_keys = keys_.size();
+  return stats;
+}
+
+absl::StatusOr<storage::StoreStats> Database::StoreStats() const { return store_->Stats(); }
+
 std::vector<std::shared_ptr<Collection>> Database::AllCollections() const {
   std::vector<std::shared_ptr<Collection>> collections;
   absl::ReaderMutexLock lock(&catalog_mu_);

@@ -15,6 +15,7 @@
 // Lock order: admin_mu_, then catalog_mu_ or keys_mu_, then a Collection's own mutexes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <condition_variable>
@@ -45,6 +46,12 @@ struct DatabaseOptions {
   absl::Duration checkpoint_interval = absl::Seconds(60);
 };
 
+// Figures of the whole database for monitoring.
+struct DatabaseStats {
+  std::vector<CollectionStats> collections;  // by name
+  uint64_t tenant_keys = 0;
+};
+
 // The identity a request acts as, resolved from its bearer key.
 struct Principal {
   bool admin = false;
@@ -72,6 +79,13 @@ class Database {
   // Runs one round of index maintenance now (training and checkpoints), as the background
   // thread does every maintenance_interval. For tests and tools.
   void RunMaintenance();
+
+  // Monitoring. Stats takes the catalog and key locks only to copy the collection list and to
+  // count the keys, then each collection's state lock in turn. StoreStats takes no lock of the
+  // Database and fails with FailedPrecondition after Close. Like the data calls, neither may
+  // run concurrently with Close.
+  DatabaseStats Stats() const;
+  absl::StatusOr<storage::StoreStats> StoreStats() const;
 
   // Resolves the value of an `authorization` header ("Bearer <key>"). UNAUTHENTICATED when the
   // header is missing, malformed or names no valid key.
@@ -162,6 +176,19 @@ class Database {
 
   absl::Mutex backup_mu_;
   std::optional<std::string> backup_in_progress_ ABSL_GUARDED_BY(backup_mu_);  // its target path
+};
+
+// The database that the gRPC services and the metrics read, published once recovery has
+// finished, so that they can start before it. Publish and Get may run concurrently.
+class DatabaseSlot {
+ public:
+  // REQUIRES: `database` outlives every call served after this.
+  void Publish(Database* database) { database_.store(database, std::memory_order_release); }
+  // Null until Publish.
+  Database* Get() const { return database_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<Database*> database_{nullptr};
 };
 
 // Returns PERMISSION_DENIED unless the principal is the admin.

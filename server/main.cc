@@ -1,8 +1,9 @@
 // arbord: the Arbor server.
 //
 // Start-up: parse the settings (flags, environment, config file), lock the data directory,
-// resolve the admin key, start serving gRPC with the health service at NOT_SERVING, recover the
-// database from RocksDB, then turn SERVING. Calls that arrive during recovery fail with
+// resolve the admin key, start the metrics endpoint when --metrics-listen is given, start
+// serving gRPC with the health service at NOT_SERVING, recover the database from RocksDB, then
+// turn SERVING. Calls that arrive during recovery fail with
 // UNAVAILABLE. SIGTERM or SIGINT turns the health status to NOT_SERVING, stops accepting calls,
 // lets in-flight calls finish (up to --shutdown-grace), closes the database and exits 0. A stop
 // signal that arrives during recovery takes effect once recovery has finished.
@@ -24,6 +25,8 @@
 #include "server/health.h"
 #include "server/keys.h"
 #include "server/logging.h"
+#include "server/metrics_http.h"
+#include "server/server_metrics.h"
 #include "server/services.h"
 #include "server/settings.h"
 #include "server/tls.h"
@@ -96,6 +99,8 @@ struct GrpcServer {
   VectorServiceImpl vector_service{&database_slot};
   std::unique_ptr<grpc::Server> server;
   std::string address;
+  // Installed in the server when set (the metrics of every call).
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> interceptors;
 
   // Stops accepting calls and waits up to `grace` for the running ones.
   void Stop(std::chrono::seconds grace) {
@@ -125,6 +130,11 @@ absl::Status StartGrpcServer(const ServerSettings& settings, GrpcServer* grpc_se
   builder.RegisterService(&grpc_server->health);
   builder.RegisterService(&grpc_server->admin_service);
   builder.RegisterService(&grpc_server->vector_service);
+  if (grpc_server->interceptors != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(std::move(grpc_server->interceptors));
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
 
   grpc_server->server = builder.BuildAndStart();
   if (grpc_server->server == nullptr || port == 0) {
@@ -169,6 +179,18 @@ int Run(const ServerSettings& settings) {
   }
 
   GrpcServer grpc_server;
+  std::unique_ptr<ServerMetrics> metrics;
+  if (!settings.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<ServerMetrics>> started = ServerMetrics::Start(
+        settings.metrics_listen, settings.data_dir, &grpc_server.database_slot);
+    if (!started.ok()) {
+      spdlog::error("cannot serve metrics: {}", started.status().ToString());
+      return 1;
+    }
+    metrics = *std::move(started);
+    grpc_server.interceptors = metrics->NewInterceptorFactory();
+  }
+
   if (absl::Status started = StartGrpcServer(settings, &grpc_server); !started.ok()) {
     spdlog::error("{}", started.ToString());
     return 1;
@@ -183,6 +205,7 @@ int Run(const ServerSettings& settings) {
   if (!database.ok()) {
     spdlog::error("cannot open the database: {}", database.status().ToString());
     grpc_server.Stop(std::chrono::seconds(0));
+    if (metrics != nullptr) metrics->Stop();
     std::error_code ignored;
     std::filesystem::remove(settings.data_dir + "/arbord.addr", ignored);
     return 1;
@@ -195,6 +218,7 @@ int Run(const ServerSettings& settings) {
   spdlog::info("received {}; draining in-flight calls (up to {} s)", signal_name,
                settings.shutdown_grace_seconds);
   grpc_server.Stop(std::chrono::seconds(settings.shutdown_grace_seconds));
+  if (metrics != nullptr) metrics->Stop();
 
   const absl::Status closed = (*database)->Close();
   if (!closed.ok()) {

@@ -10,25 +10,11 @@
 // calls their methods from many threads at once.
 #pragma once
 
-#include <atomic>
-
 #include "arbor/v1/admin.grpc.pb.h"
 #include "arbor/v1/vector.grpc.pb.h"
 #include "server/database.h"
 
 namespace arbor::server {
-
-// The database the services call, published once recovery has finished.
-class DatabaseSlot {
- public:
-  // REQUIRES: `database` outlives every call served after this.
-  void Publish(Database* database) { database_.store(database, std::memory_order_release); }
-  // Null until Publish.
-  Database* Get() const { return database_.load(std::memory_order_acquire); }
-
- private:
-  std::atomic<Database*> database_{nullptr};
-};
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "server/metrics_http.h"
 
 namespace arbor::server {
 namespace {
@@ -115,6 +116,15 @@ void AddServerSettings(CLI::App& app, ServerSettings* settings) {
   AddSetting(app, "--tls-client-ca", &settings->tls_client_ca_file,
              "PEM CA certificates; when given, every client must present a certificate signed "
              "by one of them (mutual TLS)");
+  AddSetting(app, "--metrics-listen", &settings->metrics_listen,
+             "HOST:PORT to serve Prometheus metrics on at /metrics; port 0 picks a free port "
+             "and writes the address to DATA_DIR/arbord.metrics.addr (off when not given)")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            absl::StatusOr<ListenAddress> parsed = ParseListenAddress(value);
+            return parsed.ok() ? std::string() : std::string(parsed.status().message());
+          },
+          "HOST:PORT"));
   AddSetting(app, "--restore-from", &settings->restore_from,
              "Backup directory to copy into --data-dir before starting; the data directory must "
              "not contain a database yet");

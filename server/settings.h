@@ -36,6 +36,9 @@ struct ServerSettings {
   std::string tls_key_file;
   std::string tls_client_ca_file;
 
+  // HOST:PORT of the Prometheus /metrics endpoint; empty turns it off.
+  std::string metrics_listen;
+
   // Backup directory (from arborctl backup create) copied into data_dir before start-up.
   std::string restore_from;
 };

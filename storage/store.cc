@@ -1,10 +1,16 @@
 #include "storage/store.h"
 
 #include "absl/strings/str_cat.h"
+#include <unordered_set>
+
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/metadata.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/transaction_log.h"
+#include "rocksdb/utilities/memory_util.h"
 #include "spdlog/spdlog.h"
 #include "storage/schema.h"
 
@@ -42,6 +48,12 @@ absl::Status CheckFormat(rocksdb::DB* db, const std::string& path) {
                      "; run the arbord release that wrote it"));
   }
   return absl::OkStatus();
+}
+
+// A property that RocksDB keeps for the whole database; 0 when it cannot be read.
+uint64_t DatabaseProperty(rocksdb::DB* db, const std::string& property) {
+  uint64_t value = 0;
+  return db->GetIntProperty(property, &value) ? value : 0;
 }
 
 }  // namespace
@@ -194,6 +206,55 @@ uint64_t Store::ApproximateSize(rocksdb::ColumnFamilyHandle* family, const std::
   options.include_files = true;
   if (!db_->GetApproximateSizes(options, family, &range, 1, &size).ok()) return 0;
   return size;
+}
+
+absl::StatusOr<StoreStats> Store::Stats() const {
+  if (absl::Status open = CheckOpen(); !open.ok()) return open;
+  rocksdb::DB* db = db_.get();
+  StoreStats stats;
+
+  // Each family may have a block cache of its own, or share one; counting each cache once
+  // needs the set of distinct caches.
+  std::unordered_set<const rocksdb::Cache*> caches;
+  for (rocksdb::ColumnFamilyHandle* family : {default_, catalog_, records_, acl_, index_}) {
+    rocksdb::ColumnFamilyMetaData metadata;
+    db->GetColumnFamilyMetaData(family, &metadata);
+    stats.families.push_back({family->GetName(), metadata.file_count, metadata.size});
+
+    const rocksdb::Options options = db->GetOptions(family);
+    const auto* table = options.table_factory == nullptr
+                            ? nullptr
+                            : options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+    if (table != nullptr && table->block_cache != nullptr) caches.insert(table->block_cache.get());
+  }
+
+  std::map<rocksdb::MemoryUtil::UsageType, uint64_t> usage;
+  const rocksdb::Status measured =
+      rocksdb::MemoryUtil::GetApproximateMemoryUsageByType({db}, caches, &usage);
+  if (!measured.ok()) return FromRocks(measured, "measuring RocksDB memory");
+  stats.memtable_bytes = usage[rocksdb::MemoryUtil::kMemTableTotal];
+  stats.block_cache_bytes = usage[rocksdb::MemoryUtil::kCacheTotal];
+  stats.table_reader_bytes = usage[rocksdb::MemoryUtil::kTableReadersTotal];
+
+  uint64_t pending = 0;
+  if (db->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                                   &pending)) {
+    stats.pending_compaction_bytes = pending;
+  }
+  stats.running_compactions =
+      DatabaseProperty(db, rocksdb::DB::Properties::kNumRunningCompactions);
+  stats.running_flushes = DatabaseProperty(db, rocksdb::DB::Properties::kNumRunningFlushes);
+  stats.background_errors = DatabaseProperty(db, rocksdb::DB::Properties::kBackgroundErrors);
+
+  rocksdb::VectorLogPtr wal_files;
+  const rocksdb::Status listed = db->GetSortedWalFiles(wal_files);
+  if (!listed.ok()) return FromRocks(listed, "listing write-ahead log files");
+  for (const std::unique_ptr<rocksdb::LogFile>& file : wal_files) {
+    if (file->Type() != rocksdb::kAliveLogFile) continue;
+    ++stats.wal_files;
+    stats.wal_bytes += file->SizeFileBytes();
+  }
+  return stats;
 }
 
 std::unique_ptr<rocksdb::Iterator> Store::NewIterator(rocksdb::ColumnFamilyHandle* family,

@@ -30,6 +30,29 @@ struct StoreOptions {
   bool sync = true;
 };
 
+// Figures for monitoring, read from RocksDB's properties and file metadata.
+struct StoreStats {
+  struct Family {
+    std::string name;
+    uint64_t sst_files = 0;
+    uint64_t live_sst_bytes = 0;  // SST files of the current version
+  };
+  std::vector<Family> families;  // every column family, the default one included
+
+  // Memory, in bytes.
+  uint64_t memtable_bytes = 0;     // all memtables, flushed ones still pinned by readers included
+  uint64_t block_cache_bytes = 0;  // summed over the distinct block caches of the families
+  uint64_t table_reader_bytes = 0;  // index and filter blocks kept outside the block cache
+
+  uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate, summed over families
+  uint64_t running_compactions = 0;
+  uint64_t running_flushes = 0;
+  uint64_t background_errors = 0;  // since the database was opened
+
+  uint64_t wal_files = 0;  // live write-ahead log files
+  uint64_t wal_bytes = 0;
+};
+
 class Store {
  public:
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
@@ -75,6 +98,11 @@ class Store {
   // and copied otherwise, and the other files are copied. Returns a sequence number whose writes
   // the copy contains; writes committed during the call may be in it too.
   absl::StatusOr<uint64_t> CreateCheckpoint(const std::string& dir);
+
+  // Reads the figures of StoreStats, without holding any lock of Arbor's. FailedPrecondition
+  // after Close; RocksDB's errors in measuring memory or listing log files are mapped by
+  // FromRocks.
+  absl::StatusOr<StoreStats> Stats() const;
 
   // Flushes memtables and closes the database. Called by the destructor if not called before.
   // Every later call fails with FailedPrecondition. REQUIRES: no call is in flight.

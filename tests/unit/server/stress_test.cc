@@ -634,6 +634,10 @@ void StressTest::RunChurn() {
         !database_->DescribeCollection(admin_, describe).ok()) {
       violations_.Add(absl::StrCat(context, " admin reads failed"));
     }
+    // What a /metrics scrape reads, while the writers and searchers run.
+    if (database_->Stats().collections.size() != 1 || !database_->StoreStats().ok()) {
+      violations_.Add(absl::StrCat(context, " monitoring reads failed"));
+    }
 
     const absl::Status dropped = database_->DropTenant(admin_, drop);
     if (!dropped.ok()) {
