@@ -17,6 +17,8 @@ packages=(
   libgrpc++1.51 libgrpc29 libprotobuf32 libc-ares2 libre2-9
   # OpenSSL: gRPC's TLS, and the random keys and key hashes of arbord
   libssl3
+  # cpp-httplib, the HTTP server of /metrics, and the Brotli libraries it loads
+  libcpp-httplib0.11 libbrotli1
   # RocksDB and its compression and flag libraries
   librocksdb7.8 libgflags2.2 libsnappy1v5 zlib1g libbz2-1.0 liblz4-1 libzstd1
   # Abseil, spdlog and fmt

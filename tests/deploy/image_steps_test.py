@@ -279,7 +279,14 @@ def check_running_server(checks, layout, compose, address):
     """Runs the compose health check and checks the admin key against a running arbord."""
     health = compose.service()["healthcheck"]["test"]
     checks.check(health[0] == "CMD", "compose healthcheck uses the exec form", str(health))
+
+    # arbord writes its address before it recovers its database and reports NOT_SERVING until
+    # then, so the health check is retried as Compose retries it.
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
     result = run_as_container(layout, health[1:], address)
+    while result.returncode != 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        result = run_as_container(layout, health[1:], address)
     checks.check(result.returncode == 0, "compose healthcheck exits 0 on a serving arbord",
                  f"exit code {result.returncode}: {result.stderr.strip()}")
 

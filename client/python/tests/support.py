@@ -50,6 +50,7 @@ class ArbordServer:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             self.address = self._wait_for_address()
+            self._wait_until_serving()
         except Exception:
             self.process.kill()
             self.process.wait()
@@ -72,6 +73,27 @@ class ArbordServer:
                     return address
             time.sleep(0.05)
         raise RuntimeError(f"arbord wrote no {address_file} within {START_TIMEOUT_SECONDS} s")
+
+    def _wait_until_serving(self):
+        """Wait until the health service reports SERVING.
+
+        arbord writes its address before it recovers its database, and answers data calls with
+        UNAVAILABLE until recovery ends.
+        """
+        import arbor
+
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        with arbor.Client(self.address) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"arbord exited with {self.process.returncode} during start")
+                try:
+                    if client.health(timeout=2):
+                        return
+                except arbor.ArborError:
+                    pass
+                time.sleep(0.05)
+        raise RuntimeError(f"arbord did not report SERVING within {START_TIMEOUT_SECONDS} s")
 
     def read_log(self):
         try:

@@ -289,5 +289,50 @@ TEST_F(IndexTest, RetrainsAfterGrowth) {
   EXPECT_EQ(Describe().index().vectors_at_training(), 4000u);
 }
 
+// A sample that fits in one leaf trains a tree of the root alone. That training must wait for
+// the same growth as any other, instead of running again at every maintenance round.
+TEST_F(IndexTest, RootOnlyTrainingWaitsForGrowth) {
+  const Workload workload = MakeWorkload(120, 1, 1);
+  Open();
+  v1::CreateCollectionRequest create;
+  create.set_name("small");
+  create.set_dimension(kDim);
+  create.set_metric(v1::METRIC_L2);
+  create.mutable_index()->set_train_threshold(20);  // max_leaf_size stays 256
+  ASSERT_TRUE(database_->CreateCollection(admin_, create).ok());
+  v1::CreateTenantRequest tenant;
+  tenant.set_collection("small");
+  tenant.set_tenant("t0");
+  ASSERT_TRUE(database_->CreateTenant(admin_, tenant).ok());
+
+  const auto upsert_range = [&](size_t first, size_t end) {
+    v1::UpsertRequest upsert;
+    upsert.set_collection("small");
+    upsert.set_tenant("t0");
+    for (size_t i = first; i < end; ++i) {
+      v1::Vector* vector = upsert.add_vectors();
+      vector->set_id(i);
+      vector->mutable_values()->Add(workload.vectors.begin() + i * kDim,
+                                    workload.vectors.begin() + (i + 1) * kDim);
+    }
+    return data_->Call(admin_, upsert);
+  };
+  ASSERT_TRUE(upsert_range(0, 100).ok());
+  database_->RunMaintenance();
+
+  v1::DescribeCollectionRequest describe;
+  describe.set_name("small");
+  absl::StatusOr<v1::CollectionInfo> info = database_->DescribeCollection(admin_, describe);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_FALSE(info->index().trained());
+  EXPECT_EQ(info->index().vectors_at_training(), 100u);
+
+  ASSERT_TRUE(upsert_range(100, 120).ok());
+  database_->RunMaintenance();
+  info = database_->DescribeCollection(admin_, describe);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->index().vectors_at_training(), 100u);
+}
+
 }  // namespace
 }  // namespace arbor::server
