@@ -37,6 +37,7 @@ namespace fs = std::filesystem;
 constexpr char kManifestMagic[] = "arbor-backup-manifest";
 constexpr char kAdminKeyName[] = "admin.key";
 constexpr char kDbDirName[] = "db";
+constexpr char kRestoreStagingPrefix[] = ".restore-";
 constexpr size_t kSha256HexDigits = 64;
 // Files are read and copied in pieces of this size.
 constexpr size_t kIoBufferBytes = 1 << 20;
@@ -360,6 +361,29 @@ absl::Status CheckRestoreTarget(const fs::path& backup_dir, const fs::path& data
   return absl::OkStatus();
 }
 
+// Removes the staging directories of restores into `data_dir` that were interrupted.
+// REQUIRES: the caller holds the data directory's lock, so no other restore is using them.
+void RemoveStaleRestoreDirs(const fs::path& data_dir) {
+  std::vector<fs::path> stale;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(data_dir, error)) {
+    if (entry.path().filename().string().rfind(kRestoreStagingPrefix, 0) == 0) {
+      stale.push_back(entry.path());
+    }
+  }
+
+  for (const fs::path& path : stale) {
+    std::error_code removed;
+    fs::remove_all(path, removed);
+    if (removed) {
+      spdlog::warn("cannot remove {}, left by an interrupted restore: {}", path.string(),
+                   removed.message());
+    } else {
+      spdlog::warn("removed {}, left by an interrupted restore", path.string());
+    }
+  }
+}
+
 }  // namespace
 
 std::string ArbordVersion() { return ARBOR_VERSION; }
@@ -588,7 +612,9 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
 
   // The copy is made beside its final place and renamed there only once every file matched
   // its digest, so an interrupted restore leaves no db/ that looks complete.
-  std::string pattern = (fs::path(data_dir) / ".restore-XXXXXX").string();
+  RemoveStaleRestoreDirs(data_dir);
+  std::string pattern =
+      (fs::path(data_dir) / absl::StrCat(kRestoreStagingPrefix, "XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create a staging directory in ", data_dir, ": ", ErrnoText(errno)));
@@ -618,17 +644,22 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
   RETURN_IF_ERROR(SyncDirectory(staging / kDbDirName));
   RETURN_IF_ERROR(SyncDirectory(staging));
 
-  // admin.key first: db/ is what marks the data directory as restored.
+  // admin.key first, because db/ is what marks the data directory as restored. A restore that
+  // stops between the two renames can be run again, since the same admin.key is accepted.
   const fs::path key = fs::path(data_dir) / kAdminKeyName;
+  bool moved_key = false;
   if (fs::exists(staging / kAdminKeyName, error) && !fs::exists(key, error)) {
     fs::rename(staging / kAdminKeyName, key, error);
     if (error) {
       return absl::InternalError(absl::StrCat("moving the admin key to ", key.string(),
                                               " failed: ", error.message()));
     }
+    moved_key = true;
   }
   fs::rename(staging / kDbDirName, fs::path(data_dir) / kDbDirName, error);
   if (error) {
+    std::error_code ignored;
+    if (moved_key) fs::remove(key, ignored);
     return absl::InternalError(absl::StrCat("moving the restored database into ", data_dir,
                                             " failed: ", error.message()));
   }

@@ -403,6 +403,19 @@ TEST_F(BackupTest, RestoresIntoNewDataDirectory) {
   EXPECT_TRUE(restored->Authenticate(absl::StrCat("Bearer ", tenant_key->key())).ok());
 }
 
+TEST_F(BackupTest, RestoreRemovesStaleStagingDirectory) {
+  const fs::path path = MakeBackup();
+  const fs::path restored_dir = fs::path(dir_.path()) / "restored";
+  fs::create_directories(restored_dir / ".restore-AbC123/db");
+  WriteFile(restored_dir / ".restore-AbC123/db/CURRENT", "MANIFEST-000001\n");
+  WriteFile(restored_dir / "notes.txt", "kept");
+
+  ASSERT_TRUE(RestoreBackup(path.string(), restored_dir.string()).ok());
+  EXPECT_THAT(EntriesStartingWith(restored_dir, ".restore-"), IsEmpty());
+  EXPECT_EQ(ReadFile(restored_dir / "notes.txt"), "kept");
+  EXPECT_TRUE(fs::exists(restored_dir / "db/CURRENT"));
+}
+
 TEST_F(BackupTest, BackupOfEmptyDatabaseRestores) {
   const fs::path path = MakeBackup();
   const fs::path restored_dir = fs::path(dir_.path()) / "restored";
