@@ -542,7 +542,7 @@ absl::Status PublishBackup(const fs::path& staging, const fs::path& target) {
       errno = EEXIST;
     }
   }
-  if (result != 0 && errno == EEXIST) {
+  if (result != 0 && (errno == EEXIST || errno == ENOTEMPTY)) {
     return absl::AlreadyExistsError(absl::StrCat(
         "path '", target.string(), "' was created by someone else during the backup; choose "
         "a path that does not exist"));
