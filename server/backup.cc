@@ -384,6 +384,52 @@ void RemoveStaleRestoreDirs(const fs::path& data_dir) {
   }
 }
 
+// Copies every file of the manifest from the backup into `staging`, comparing each copy's
+// size and digest with the manifest, and fsyncs the copies and directories.
+absl::Status CopyVerifiedFiles(const std::string& backup_dir, const BackupManifest& manifest,
+                               const fs::path& staging) {
+  for (const BackupFile& file : manifest.files) {
+    const fs::path from = fs::path(backup_dir) / file.path;
+    const mode_t mode = file.path == kAdminKeyName ? 0600 : 0644;
+    ASSIGN_OR_RETURN(const FileDigest copied, CopyFileDurably(from, staging / file.path, mode));
+    if (copied.size != file.size || copied.sha256 != file.sha256) {
+      return absl::DataLossError(absl::StrCat(
+          "backup file ", from.string(), " does not match its manifest (", copied.size,
+          " bytes with SHA-256 ", copied.sha256, ", expected ", file.size, " bytes with SHA-256 ",
+          file.sha256, "); the backup is damaged, so restore another one"));
+    }
+  }
+  RETURN_IF_ERROR(SyncDirectory(staging / kDbDirName));
+  RETURN_IF_ERROR(SyncDirectory(staging));
+  return absl::OkStatus();
+}
+
+// Moves the checked copy in `staging` into `data_dir`.
+absl::Status MoveRestoredFiles(const fs::path& staging, const std::string& data_dir) {
+  std::error_code error;
+  // admin.key first, because db/ is what marks the data directory as restored. A restore that
+  // stops between the two renames can be run again, since the same admin.key is accepted.
+  const fs::path key = fs::path(data_dir) / kAdminKeyName;
+  bool moved_key = false;
+  if (fs::exists(staging / kAdminKeyName, error) && !fs::exists(key, error)) {
+    fs::rename(staging / kAdminKeyName, key, error);
+    if (error) {
+      return absl::InternalError(absl::StrCat("moving the admin key to ", key.string(),
+                                              " failed: ", error.message()));
+    }
+    moved_key = true;
+  }
+  fs::rename(staging / kDbDirName, fs::path(data_dir) / kDbDirName, error);
+  if (error) {
+    std::error_code ignored;
+    if (moved_key) fs::remove(key, ignored);
+    return absl::InternalError(absl::StrCat("moving the restored database into ", data_dir,
+                                            " failed: ", error.message()));
+  }
+  RETURN_IF_ERROR(SyncDirectory(data_dir));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string ArbordVersion() { return ARBOR_VERSION; }
@@ -630,40 +676,8 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
                                             " failed: ", error.message()));
   }
 
-  for (const BackupFile& file : manifest.files) {
-    const fs::path from = fs::path(backup_dir) / file.path;
-    const mode_t mode = file.path == kAdminKeyName ? 0600 : 0644;
-    ASSIGN_OR_RETURN(const FileDigest copied, CopyFileDurably(from, staging / file.path, mode));
-    if (copied.size != file.size || copied.sha256 != file.sha256) {
-      return absl::DataLossError(absl::StrCat(
-          "backup file ", from.string(), " does not match its manifest (", copied.size,
-          " bytes with SHA-256 ", copied.sha256, ", expected ", file.size, " bytes with SHA-256 ",
-          file.sha256, "); the backup is damaged, so restore another one"));
-    }
-  }
-  RETURN_IF_ERROR(SyncDirectory(staging / kDbDirName));
-  RETURN_IF_ERROR(SyncDirectory(staging));
-
-  // admin.key first, because db/ is what marks the data directory as restored. A restore that
-  // stops between the two renames can be run again, since the same admin.key is accepted.
-  const fs::path key = fs::path(data_dir) / kAdminKeyName;
-  bool moved_key = false;
-  if (fs::exists(staging / kAdminKeyName, error) && !fs::exists(key, error)) {
-    fs::rename(staging / kAdminKeyName, key, error);
-    if (error) {
-      return absl::InternalError(absl::StrCat("moving the admin key to ", key.string(),
-                                              " failed: ", error.message()));
-    }
-    moved_key = true;
-  }
-  fs::rename(staging / kDbDirName, fs::path(data_dir) / kDbDirName, error);
-  if (error) {
-    std::error_code ignored;
-    if (moved_key) fs::remove(key, ignored);
-    return absl::InternalError(absl::StrCat("moving the restored database into ", data_dir,
-                                            " failed: ", error.message()));
-  }
-  RETURN_IF_ERROR(SyncDirectory(data_dir));
+  RETURN_IF_ERROR(CopyVerifiedFiles(backup_dir, manifest, staging));
+  RETURN_IF_ERROR(MoveRestoredFiles(staging, data_dir));
 
   spdlog::info("restored {} files, {} bytes into {} in {} ms", manifest.files.size(), bytes,
                data_dir, absl::ToInt64Milliseconds(absl::Now() - start));
