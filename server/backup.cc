@@ -37,6 +37,7 @@ namespace fs = std::filesystem;
 constexpr char kManifestMagic[] = "arbor-backup-manifest";
 constexpr char kAdminKeyName[] = "admin.key";
 constexpr char kDbDirName[] = "db";
+constexpr char kRestoreStagingPrefix[] = ".restore-";
 constexpr size_t kSha256HexDigits = 64;
 // Files are read and copied in pieces of this size.
 constexpr size_t kIoBufferBytes = 1 << 20;
@@ -360,6 +361,75 @@ absl::Status CheckRestoreTarget(const fs::path& backup_dir, const fs::path& data
   return absl::OkStatus();
 }
 
+// Removes the staging directories of restores into `data_dir` that were interrupted.
+// REQUIRES: the caller holds the data directory's lock, so no other restore is using them.
+void RemoveStaleRestoreDirs(const fs::path& data_dir) {
+  std::vector<fs::path> stale;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(data_dir, error)) {
+    if (entry.path().filename().string().rfind(kRestoreStagingPrefix, 0) == 0) {
+      stale.push_back(entry.path());
+    }
+  }
+
+  for (const fs::path& path : stale) {
+    std::error_code removed;
+    fs::remove_all(path, removed);
+    if (removed) {
+      spdlog::warn("cannot remove {}, left by an interrupted restore: {}", path.string(),
+                   removed.message());
+    } else {
+      spdlog::warn("removed {}, left by an interrupted restore", path.string());
+    }
+  }
+}
+
+// Copies every file of the manifest from the backup into `staging`, comparing each copy's
+// size and digest with the manifest, and fsyncs the copies and directories.
+absl::Status CopyVerifiedFiles(const std::string& backup_dir, const BackupManifest& manifest,
+                               const fs::path& staging) {
+  for (const BackupFile& file : manifest.files) {
+    const fs::path from = fs::path(backup_dir) / file.path;
+    const mode_t mode = file.path == kAdminKeyName ? 0600 : 0644;
+    ASSIGN_OR_RETURN(const FileDigest copied, CopyFileDurably(from, staging / file.path, mode));
+    if (copied.size != file.size || copied.sha256 != file.sha256) {
+      return absl::DataLossError(absl::StrCat(
+          "backup file ", from.string(), " does not match its manifest (", copied.size,
+          " bytes with SHA-256 ", copied.sha256, ", expected ", file.size, " bytes with SHA-256 ",
+          file.sha256, "); the backup is damaged, so restore another one"));
+    }
+  }
+  RETURN_IF_ERROR(SyncDirectory(staging / kDbDirName));
+  RETURN_IF_ERROR(SyncDirectory(staging));
+  return absl::OkStatus();
+}
+
+// Moves the checked copy in `staging` into `data_dir`.
+absl::Status MoveRestoredFiles(const fs::path& staging, const std::string& data_dir) {
+  std::error_code error;
+  // admin.key first, because db/ is what marks the data directory as restored. A restore that
+  // stops between the two renames can be run again, since the same admin.key is accepted.
+  const fs::path key = fs::path(data_dir) / kAdminKeyName;
+  bool moved_key = false;
+  if (fs::exists(staging / kAdminKeyName, error) && !fs::exists(key, error)) {
+    fs::rename(staging / kAdminKeyName, key, error);
+    if (error) {
+      return absl::InternalError(absl::StrCat("moving the admin key to ", key.string(),
+                                              " failed: ", error.message()));
+    }
+    moved_key = true;
+  }
+  fs::rename(staging / kDbDirName, fs::path(data_dir) / kDbDirName, error);
+  if (error) {
+    std::error_code ignored;
+    if (moved_key) fs::remove(key, ignored);
+    return absl::InternalError(absl::StrCat("moving the restored database into ", data_dir,
+                                            " failed: ", error.message()));
+  }
+  RETURN_IF_ERROR(SyncDirectory(data_dir));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string ArbordVersion() { return ARBOR_VERSION; }
@@ -518,7 +588,7 @@ absl::Status PublishBackup(const fs::path& staging, const fs::path& target) {
       errno = EEXIST;
     }
   }
-  if (result != 0 && errno == EEXIST) {
+  if (result != 0 && (errno == EEXIST || errno == ENOTEMPTY)) {
     return absl::AlreadyExistsError(absl::StrCat(
         "path '", target.string(), "' was created by someone else during the backup; choose "
         "a path that does not exist"));
@@ -588,7 +658,9 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
 
   // The copy is made beside its final place and renamed there only once every file matched
   // its digest, so an interrupted restore leaves no db/ that looks complete.
-  std::string pattern = (fs::path(data_dir) / ".restore-XXXXXX").string();
+  RemoveStaleRestoreDirs(data_dir);
+  std::string pattern =
+      (fs::path(data_dir) / absl::StrCat(kRestoreStagingPrefix, "XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create a staging directory in ", data_dir, ": ", ErrnoText(errno)));
@@ -604,35 +676,8 @@ absl::Status RestoreBackup(const std::string& backup_dir, const std::string& dat
                                             " failed: ", error.message()));
   }
 
-  for (const BackupFile& file : manifest.files) {
-    const fs::path from = fs::path(backup_dir) / file.path;
-    const mode_t mode = file.path == kAdminKeyName ? 0600 : 0644;
-    ASSIGN_OR_RETURN(const FileDigest copied, CopyFileDurably(from, staging / file.path, mode));
-    if (copied.size != file.size || copied.sha256 != file.sha256) {
-      return absl::DataLossError(absl::StrCat(
-          "backup file ", from.string(), " does not match its manifest (", copied.size,
-          " bytes with SHA-256 ", copied.sha256, ", expected ", file.size, " bytes with SHA-256 ",
-          file.sha256, "); the backup is damaged, so restore another one"));
-    }
-  }
-  RETURN_IF_ERROR(SyncDirectory(staging / kDbDirName));
-  RETURN_IF_ERROR(SyncDirectory(staging));
-
-  // admin.key first: db/ is what marks the data directory as restored.
-  const fs::path key = fs::path(data_dir) / kAdminKeyName;
-  if (fs::exists(staging / kAdminKeyName, error) && !fs::exists(key, error)) {
-    fs::rename(staging / kAdminKeyName, key, error);
-    if (error) {
-      return absl::InternalError(absl::StrCat("moving the admin key to ", key.string(),
-                                              " failed: ", error.message()));
-    }
-  }
-  fs::rename(staging / kDbDirName, fs::path(data_dir) / kDbDirName, error);
-  if (error) {
-    return absl::InternalError(absl::StrCat("moving the restored database into ", data_dir,
-                                            " failed: ", error.message()));
-  }
-  RETURN_IF_ERROR(SyncDirectory(data_dir));
+  RETURN_IF_ERROR(CopyVerifiedFiles(backup_dir, manifest, staging));
+  RETURN_IF_ERROR(MoveRestoredFiles(staging, data_dir));
 
   spdlog::info("restored {} files, {} bytes into {} in {} ms", manifest.files.size(), bytes,
                data_dir, absl::ToInt64Milliseconds(absl::Now() - start));

@@ -95,12 +95,13 @@ absl::StatusOr<BackupManifest> ReadBackupManifest(const std::string& backup_dir)
 
 // Restores the backup in `backup_dir` into `data_dir`, which must not contain a database yet.
 // It checks the manifest, locks `data_dir`, copies every file into a staging directory inside
-// it while checking its digest, fsyncs, and renames the copy into place. The lock is released on
-// return, so that the caller can open the database.
+// it while checking its digest, fsyncs, and renames the copy into place. Staging directories of
+// interrupted restores are deleted first. The lock is released on return, so that the caller
+// can open the database.
 // Errors: those of ReadBackupManifest and DataDirLock::Acquire, FAILED_PRECONDITION when
 // `data_dir` already has a database (DATA_DIR/db exists) or an admin.key that differs from the
 // backup's, and DATA_LOSS when a file does not match its digest. After an error the data
-// directory is as it was, apart from the lock file.
+// directory has no db/ and no new admin.key.
 absl::Status RestoreBackup(const std::string& backup_dir, const std::string& data_dir);
 
 }  // namespace arbor::server

@@ -234,6 +234,28 @@ TEST(ValidateBackupPath, AcceptsNewPathsOutsideDataDir) {
   EXPECT_EQ(*slash, root / "backup");
 }
 
+TEST(PublishBackup, KeepsDirectoryCreatedMeanwhile) {
+  ScopedTempDir dir;
+  const fs::path target = fs::path(dir.path()) / "backup";
+  const absl::StatusOr<fs::path> staging = CreateBackupStagingDir(target);
+  ASSERT_TRUE(staging.ok()) << staging.status();
+  EXPECT_EQ(staging->parent_path(), target.parent_path());
+  WriteFile(*staging / "marker", "staged");
+
+  // An empty directory is what a plain rename(2) would silently replace.
+  fs::create_directory(target);
+  const absl::Status published = PublishBackup(*staging, target);
+  ASSERT_FALSE(published.ok());
+  EXPECT_EQ(published.code(), absl::StatusCode::kAlreadyExists) << published;
+  EXPECT_TRUE(fs::is_empty(target));
+  EXPECT_EQ(ReadFile(*staging / "marker"), "staged");
+
+  fs::remove(target);
+  ASSERT_TRUE(PublishBackup(*staging, target).ok());
+  EXPECT_EQ(ReadFile(target / "marker"), "staged");
+  EXPECT_FALSE(fs::exists(*staging));
+}
+
 // ---- Backup and restore through Database ----
 
 class BackupTest : public ::testing::Test {
@@ -401,6 +423,19 @@ TEST_F(BackupTest, RestoresIntoNewDataDirectory) {
         << "id " << vectors_[i].id;
   }
   EXPECT_TRUE(restored->Authenticate(absl::StrCat("Bearer ", tenant_key->key())).ok());
+}
+
+TEST_F(BackupTest, RestoreRemovesStaleStagingDirectory) {
+  const fs::path path = MakeBackup();
+  const fs::path restored_dir = fs::path(dir_.path()) / "restored";
+  fs::create_directories(restored_dir / ".restore-AbC123/db");
+  WriteFile(restored_dir / ".restore-AbC123/db/CURRENT", "MANIFEST-000001\n");
+  WriteFile(restored_dir / "notes.txt", "kept");
+
+  ASSERT_TRUE(RestoreBackup(path.string(), restored_dir.string()).ok());
+  EXPECT_THAT(EntriesStartingWith(restored_dir, ".restore-"), IsEmpty());
+  EXPECT_EQ(ReadFile(restored_dir / "notes.txt"), "kept");
+  EXPECT_TRUE(fs::exists(restored_dir / "db/CURRENT"));
 }
 
 TEST_F(BackupTest, BackupOfEmptyDatabaseRestores) {
