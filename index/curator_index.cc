@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
-#include <queue>
+#include <limits>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -179,23 +180,85 @@ size_t CuratorIndex::DefaultBudget(size_t k) const {
   return std::max<size_t>(options_.default_budget, 16 * k);
 }
 
+float CuratorIndex::CentroidDistance(const float* query, NodeId node) const {
+  if (metric_ == Metric::kInnerProduct) return -InnerProduct(query, tree_->centroid(node), dim_);
+  return L2Squared(query, tree_->centroid(node), dim_);
+}
+
+float CuratorIndex::PruneLimit(float first_distance, float epsilon) const {
+  if (epsilon < 0) return std::numeric_limits<float>::infinity();
+  if (metric_ == Metric::kInnerProduct) return first_distance + epsilon * std::abs(first_distance);
+  // Centroid distances are squared here, and the ratio applies to the distances themselves.
+  return (1 + epsilon) * (1 + epsilon) * first_distance;
+}
+
 void CuratorIndex::ScanInto(const std::vector<Slot>& shortlist, const float* query,
                             TopK* top) const {
   const size_t n = shortlist.size();
   for (size_t i = 0; i < n; ++i) {
     if (i + 1 < n) __builtin_prefetch(SlotVector(shortlist[i + 1]));
     const float distance = RankingDistance(metric_, query, SlotVector(shortlist[i]), dim_);
-    if (distance <= top->Threshold()) top->Push(distance, slots_[shortlist[i]].key);
+    // A NaN distance is kept while fewer than k are held, so that no readable vector is lost.
+    if (!(distance > top->Threshold())) top->Push(distance, slots_[shortlist[i]].key);
   }
 }
 
+void CuratorIndex::SearchSubTree(const TenantTree& tree, const float* query, size_t k,
+                                 size_t budget, float epsilon, TopK* top,
+                                 SearchStats* stats) const {
+  auto root = tree.nodes.find(kRootNode);
+  if (root == tree.nodes.end()) return;
+
+  // A min-heap by distance, reused by the thread's later searches to save the allocation.
+  thread_local std::vector<FrontierEntry> frontier;
+  const auto farther = [](const FrontierEntry& a, const FrontierEntry& b) {
+    return a.distance > b.distance;
+  };
+  frontier.clear();
+  frontier.push_back({0.0f, kRootNode, &root->second});
+
+  size_t scanned = 0;
+  float limit = std::numeric_limits<float>::infinity();
+  bool scanned_first = false;
+  while (!frontier.empty()) {
+    std::pop_heap(frontier.begin(), frontier.end(), farther);
+    const FrontierEntry next = frontier.back();
+    frontier.pop_back();
+    // The budget and the pruning limit only stop a search that has scanned k candidates.
+    if (scanned >= k && (scanned >= budget || next.distance > limit)) break;
+
+    if (!next.entry->split) {
+      if (!scanned_first) {
+        limit = PruneLimit(next.distance, epsilon);
+        scanned_first = true;
+      }
+      ScanInto(next.entry->shortlist, query, top);
+      scanned += next.entry->shortlist.size();
+      stats->scanned_shortlists++;
+      continue;
+    }
+    for (NodeId child : tree_->children(next.node)) {
+      auto entry = tree.nodes.find(child);
+      if (entry == tree.nodes.end()) continue;
+      frontier.push_back({CentroidDistance(query, child), child, &entry->second});
+      std::push_heap(frontier.begin(), frontier.end(), farther);
+      stats->centroid_distances++;
+    }
+  }
+  stats->scanned_vectors += scanned;
+}
+
 std::vector<Neighbor> CuratorIndex::Search(TenantId tenant, const float* query, size_t k,
-                                           const SearchOptions& options) const {
+                                           const SearchOptions& options,
+                                           SearchStats* stats) const {
+  SearchStats unused;
+  if (stats == nullptr) stats = &unused;
+  *stats = SearchStats{};
   auto it = tenants_.find(tenant);
   if (it == tenants_.end() || k == 0) return {};
   const TenantTree& tree = it->second;
 
-  std::vector<float> normalized;
+  thread_local std::vector<float> normalized;
   if (metric_ == Metric::kCosine) {
     normalized.assign(query, query + dim_);
     NormalizeInPlace(normalized.data(), dim_);
@@ -204,36 +267,17 @@ std::vector<Neighbor> CuratorIndex::Search(TenantId tenant, const float* query, 
 
   TopK top(k, &names_);
   if (options.exact || !tree_->trained()) {
-    for (const auto& [node, entry] : tree.nodes) ScanInto(entry.shortlist, query, &top);
+    for (const auto& [node, entry] : tree.nodes) {
+      if (entry.split) continue;
+      ScanInto(entry.shortlist, query, &top);
+      stats->scanned_vectors += entry.shortlist.size();
+      stats->scanned_shortlists++;
+    }
     return top.Take();
   }
-
-  // Best-first over the tenant's sub-tree. Nodes are ordered by the query's distance to their
-  // centroid (inner product for ip, squared L2 otherwise, as the tree was clustered).
   const size_t budget = options.budget > 0 ? options.budget : DefaultBudget(k);
-  using Entry = std::pair<float, NodeId>;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> frontier;
-  frontier.emplace(0.0f, kRootNode);
-  size_t gathered = 0;
-  while (!frontier.empty() && gathered < budget) {
-    const NodeId node = frontier.top().second;
-    frontier.pop();
-    auto entry = tree.nodes.find(node);
-    if (entry == tree.nodes.end()) continue;
-
-    if (!entry->second.split) {
-      ScanInto(entry->second.shortlist, query, &top);
-      gathered += entry->second.shortlist.size();
-      continue;
-    }
-    for (NodeId child : tree_->children(node)) {
-      if (!tree.nodes.contains(child)) continue;
-      const float distance = metric_ == Metric::kInnerProduct
-                                 ? -InnerProduct(query, tree_->centroid(child), dim_)
-                                 : L2Squared(query, tree_->centroid(child), dim_);
-      frontier.emplace(distance, child);
-    }
-  }
+  const float epsilon = options.prune_epsilon.value_or(options_.prune_epsilon);
+  SearchSubTree(tree, query, k, budget, epsilon, &top, stats);
   return top.Take();
 }
 

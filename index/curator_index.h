@@ -18,8 +18,11 @@
 // reader's shortlist contains the slot number. Before a tree is trained, the tree is the root alone
 // and every tenant has one shortlist at the root: search is an exact scan.
 //
-// Search for T walks T's sub-tree best first by the distance from the query to node centroids,
-// collects shortlists until `budget` candidates are gathered, then scans the candidates exactly.
+// Search for T walks T's sub-tree best first by the distance from the query to node centroids
+// and scans whole shortlists exactly until `budget` candidates are scanned. Query-aware pruning
+// stops it earlier at nodes far beyond the first shortlist (CuratorOptions::prune_epsilon). The
+// rule is the query-aware dynamic pruning of SPANN (Chen et al., NeurIPS 2021). Neither limit applies before k candidates are scanned, so a
+// search returns fewer than k results only when T can read fewer than k vectors.
 //
 // Thread safety: const methods may run concurrently with each other; every non-const method
 // needs exclusive access. The caller provides the lock.
@@ -41,18 +44,40 @@ namespace arbor::index {
 
 class TopK;
 
+// The default of CuratorOptions::prune_epsilon, chosen on the Fashion-MNIST benchmark
+// (tests/bench, docs/benchmarks.md): it keeps recall@10 at or above 0.95 at the default budget.
+inline constexpr float kDefaultPruneEpsilon = 1.0f;
+
 struct CuratorOptions {
   size_t split_threshold = 128;  // a shortlist longer than this at an inner node is split
   size_t merge_threshold = 32;   // a split node with this many vectors or fewer below folds
   // Candidates gathered when a search names no budget: max(default_budget, 16 * k).
   size_t default_budget = 1024;
+  // Query-aware pruning. Let d0 be the distance from the query to the centroid of the first
+  // shortlist the search scans. Once k candidates are scanned, the search stops at the first
+  // node (shortlist or split node) whose centroid is farther than d0 + prune_epsilon * |d0|.
+  // For l2 and cosine the distance is the Euclidean one (not squared), so the limit is
+  // (1 + prune_epsilon) * d0. For ip it is the negated inner product: a node is pruned when
+  // its centroid's inner product with the query falls below s0 - prune_epsilon * |s0|, where
+  // s0 is the first shortlist's. A negative value turns pruning off; 0 is the strictest.
+  float prune_epsilon = kDefaultPruneEpsilon;
 };
 
 struct SearchOptions {
-  // Candidate vectors to gather before the exact scan; 0 means the index default. The search
-  // takes whole shortlists, so it may scan somewhat more.
+  // Candidate vectors to scan; 0 means the index default. The search takes whole shortlists,
+  // so it may scan somewhat more, and it always scans at least k when the tenant can read k.
   size_t budget = 0;
   bool exact = false;  // scan every vector the tenant may read
+  // Replaces CuratorOptions::prune_epsilon for this search; unset keeps the index setting.
+  std::optional<float> prune_epsilon;
+};
+
+// The work one search did, for tests and benchmarks: a cost measure that does not depend on
+// the machine.
+struct SearchStats {
+  size_t scanned_vectors = 0;     // exact distances to stored vectors
+  size_t scanned_shortlists = 0;
+  size_t centroid_distances = 0;  // distances to tree nodes' centroids
 };
 
 // Sizes of one tenant's sub-tree, for describe and tests.
@@ -122,9 +147,11 @@ class CuratorIndex {
   size_t OwnedCount(TenantId tenant) const;
   size_t size() const { return slot_of_.size(); }
 
-  // The k best vectors that `tenant` may read, best first, ties by (owner name, id).
+  // The k best vectors that `tenant` may read, best first, ties by (owner name, id). Fills
+  // `stats` when it is not null.
   std::vector<Neighbor> Search(TenantId tenant, const float* query, size_t k,
-                               const SearchOptions& options) const;
+                               const SearchOptions& options,
+                               SearchStats* stats = nullptr) const;
 
   // Split nodes of every tenant, and re-applying them: RestoreSplitNodes on an index with the
   // same tree and vectors reproduces the exported placement exactly.
@@ -227,7 +254,22 @@ class CuratorIndex {
   ReaderRef* FindReader(Slot slot, TenantId tenant);
   void RemoveReader(Slot slot, TenantId tenant);
 
+  // A node waiting in the best-first frontier of a search.
+  struct FrontierEntry {
+    float distance;  // from the query to the node's centroid, in the order the tree uses
+    NodeId node;
+    const TenantNode* entry;  // the searched tenant's entry at `node`
+  };
+
   size_t DefaultBudget(size_t k) const;
+  // Distance from the query to the node's centroid: squared L2, or the negated inner product
+  // for ip (cosine uses L2 on unit vectors, as the tree was clustered).
+  float CentroidDistance(const float* query, NodeId node) const;
+  // The centroid distance past which pruning stops a search, given the first shortlist's.
+  float PruneLimit(float first_distance, float epsilon) const;
+  // Walks the tenant's sub-tree best first; see the file comment for when it stops.
+  void SearchSubTree(const TenantTree& tree, const float* query, size_t k, size_t budget,
+                     float epsilon, TopK* top, SearchStats* stats) const;
   void ScanInto(const std::vector<Slot>& shortlist, const float* query, TopK* top) const;
 
   const size_t dim_;

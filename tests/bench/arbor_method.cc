@@ -23,7 +23,13 @@ using index::VectorKey;
 
 class ArborMethod : public SearchMethod {
  public:
-  explicit ArborMethod(const ArborParams& params) : params_(params) {}
+  explicit ArborMethod(const ArborParams& params) : params_(params) {
+    for (float epsilon : params_.extra_prune_epsilons) {
+      char label[32];
+      std::snprintf(label, sizeof(label), "arbor-eps=%g", epsilon);
+      epsilon_of_label_.emplace_back(label, epsilon);
+    }
+  }
 
   void Build(const Workload& workload) override {
     workload_ = &workload;
@@ -54,6 +60,12 @@ class ArborMethod : public SearchMethod {
   std::vector<KnobSetting> Knobs() const override {
     std::vector<KnobSetting> knobs;
     for (size_t budget : params_.budgets) knobs.push_back({"arbor", "budget", budget});
+    for (size_t budget : params_.noprune_budgets) {
+      knobs.push_back({"arbor-noprune", "budget", budget});
+    }
+    for (const auto& [label, epsilon] : epsilon_of_label_) {
+      for (size_t budget : params_.budgets) knobs.push_back({label, "budget", budget});
+    }
     knobs.push_back({"arbor-exact", "exact", 0});
     return knobs;
   }
@@ -62,6 +74,11 @@ class ArborMethod : public SearchMethod {
     search_options_ = SearchOptions{};
     search_options_.exact = knob.knob == "exact";
     search_options_.budget = search_options_.exact ? 0 : knob.value;
+    if (knob.method == "arbor-noprune") search_options_.prune_epsilon = -1.0f;
+    for (const auto& [label, epsilon] : epsilon_of_label_) {
+      if (knob.method == label) search_options_.prune_epsilon = epsilon;
+    }
+    MeasureSearchCost(knob);
   }
 
   void Search(uint32_t tenant, const float* query, size_t k,
@@ -100,6 +117,7 @@ class ArborMethod : public SearchMethod {
         .Add("tenant_shortlists", shortlists)
         .Add("tenant_split_nodes", split_nodes)
         .Add("tenant_max_shortlist_depth", max_depth)
+        .Add("prune_epsilon", double(params_.prune_epsilon))
         .Add("tree_train_s", train_seconds_)
         .Add("insert_s", insert_seconds_)
         .Add("insert_vectors_per_s", double(workload_->base_count) / insert_seconds_)
@@ -112,10 +130,42 @@ class ArborMethod : public SearchMethod {
         .Add("build_threads", size_t{1});
   }
 
-  // After the sweep: the placement invariants, a full re-placement by SetTree, then timed
+  // Every query of every mix once, untimed, with the work of each search counted: a cost
+  // measure that other processes on the machine cannot disturb.
+  void MeasureSearchCost(const KnobSetting& knob) {
+    for (const QueryMix& mix : workload_->mixes) {
+      index::SearchStats total;
+      for (size_t q = 0; q < mix.tenants.size(); ++q) {
+        index::SearchStats stats;
+        index_->Search(mix.tenants[q], workload_->Query(mix, q), workload_->options.k,
+                       search_options_, &stats);
+        total.scanned_vectors += stats.scanned_vectors;
+        total.scanned_shortlists += stats.scanned_shortlists;
+        total.centroid_distances += stats.centroid_distances;
+      }
+      const double queries = std::max<double>(1.0, double(mix.tenants.size()));
+      const double vectors = double(total.scanned_vectors) / queries;
+      const double centroids = double(total.centroid_distances) / queries;
+      const double shortlists = double(total.scanned_shortlists) / queries;
+      std::fprintf(stderr,
+                   "[%s] %-12s %s=%-5zu per query: %.1f vectors, %.1f centroids, %.2f "
+                   "shortlists scanned\n",
+                   knob.method.c_str(), mix.name.c_str(), knob.knob.c_str(), knob.value, vectors,
+                   centroids, shortlists);
+      search_cost_.Add(knob.method + " " + knob.knob + "=" + std::to_string(knob.value) + " " +
+                           mix.name,
+                       JsonObject()
+                           .Add("vectors_per_query", vectors)
+                           .Add("centroid_distances_per_query", centroids)
+                           .Add("shortlists_per_query", shortlists));
+    }
+  }
+
+  // After the sweep: the search costs measured per knob, the placement invariants, a full re-placement by SetTree, then timed
   // deletes of random vectors (shared ones included).
   JsonObject MeasureExtras() override {
     JsonObject extras;
+    extras.Add("search_cost", search_cost_);
     const std::string violation = index_->CheckInvariants();
     extras.Add("invariants_ok", violation.empty());
     if (!violation.empty()) extras.Add("invariant_violation", violation);
@@ -162,10 +212,12 @@ class ArborMethod : public SearchMethod {
 
  private:
   ArborParams params_;
+  std::vector<std::pair<std::string, float>> epsilon_of_label_;  // rows "arbor-eps=VALUE"
   const Workload* workload_ = nullptr;
   std::shared_ptr<const ClusterTree> tree_;
   std::unique_ptr<CuratorIndex> index_;
   SearchOptions search_options_;
+  JsonObject search_cost_;  // by row label: mean work per query
   double train_seconds_ = 0.0;
   double insert_seconds_ = 0.0;
   std::vector<double> insert_micros_;  // sorted
@@ -204,6 +256,7 @@ std::unique_ptr<CuratorIndex> NewArborIndex(const Workload& workload, const Arbo
   CuratorOptions options;
   options.split_threshold = params.split_threshold;
   options.merge_threshold = params.merge_threshold;
+  options.prune_epsilon = params.prune_epsilon;
   auto index = std::make_unique<CuratorIndex>(workload.dim, index::Metric::kL2, options);
   index->SetTree(std::move(tree));
   for (uint32_t tenant = 0; tenant < workload.readable.size(); ++tenant) {

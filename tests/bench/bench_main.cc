@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "index/curator_index.h"
 #include "tests/bench/bench_harness.h"
 #include "tests/bench/bench_methods.h"
 #include "tests/bench/bench_workload.h"
@@ -55,6 +56,7 @@ void ApplyQuickDefaults(const CLI::App& app, Flags* flags) {
   if (unset("--repeats")) flags->repeats = 1;
   if (unset("--warmup-queries")) flags->run.warmup_queries = 10;
   if (unset("--budgets")) flags->arbor.budgets = {128, 512, 2048};
+  if (unset("--noprune-budgets")) flags->arbor.noprune_budgets = {128, 512};
   if (unset("--deletes")) flags->arbor.deletes = 200;
   if (unset("--ivf-nprobes")) flags->faiss_shared.nprobes = {1, 4, 16, 64};
   if (unset("--tenant-nprobes")) flags->faiss_tenant.nprobes = {1, 4, 16};
@@ -140,6 +142,20 @@ void AddFlags(CLI::App& app, Flags* flags) {
   app.add_option("--budgets", a.budgets, "Arbor: SearchOptions.budget values to sweep")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_option("--prune-epsilon", a.prune_epsilon,
+                 "Arbor: CuratorOptions.prune_epsilon of the rows \"arbor\"; negative turns "
+                 "query-aware pruning off")
+      ->capture_default_str();
+  app.add_option("--noprune-budgets", a.noprune_budgets,
+                 "Arbor: SearchOptions.budget values to sweep with pruning turned off (rows "
+                 "\"arbor-noprune\"); the flag without values skips them "
+                 "(default 64,96,128,192,256,512,1024; 128,512 with --quick)")
+      ->expected(0, -1)
+      ->delimiter(',');
+  app.add_option("--extra-prune-epsilons", a.extra_prune_epsilons,
+                 "Arbor: further prune_epsilon values, each swept over --budgets in rows "
+                 "\"arbor-eps=VALUE\" (which the report leaves out), for choosing the default")
+      ->delimiter(',');
   app.add_option("--deletes", a.deletes, "Arbor: vectors deleted one by one for delete latency")
       ->capture_default_str();
 
@@ -547,6 +563,8 @@ int Run(const Flags& flags) {
 int main(int argc, char** argv) {
   arbor::bench::Flags flags;
   flags.arbor.budgets = {16, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 2048, 8192};
+  flags.arbor.prune_epsilon = arbor::index::kDefaultPruneEpsilon;
+  flags.arbor.noprune_budgets = {64, 96, 128, 192, 256, 512, 1024};
   flags.faiss_shared.nprobes = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
   flags.faiss_tenant.nprobes = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};
   flags.hnsw.efs = {10, 16, 24, 32, 48, 64, 96, 128, 256};
@@ -561,6 +579,13 @@ int main(int argc, char** argv) {
   AddFlags(app, &flags);
   CLI11_PARSE(app, argc, argv);
   if (flags.quick) arbor::bench::ApplyQuickDefaults(app, &flags);
+  // CLI11 records one empty string when the flag is given without values.
+  const auto& noprune_results = app["--noprune-budgets"]->results();
+  if (app.count("--noprune-budgets") > 0 &&
+      std::all_of(noprune_results.begin(), noprune_results.end(),
+                  [](const std::string& value) { return value.empty(); })) {
+    flags.arbor.noprune_budgets.clear();
+  }
   flags.arbor.seed = flags.workload.seed;
   flags.faiss_tenant.kmeans_iterations = flags.arbor.kmeans_iterations;
   flags.faiss_shared.kmeans_iterations = flags.arbor.kmeans_iterations;

@@ -23,11 +23,19 @@ struct ArborParams {
   size_t split_threshold = 128;
   size_t merge_threshold = 32;
   std::vector<size_t> budgets;
+  // CuratorOptions::prune_epsilon of the index; negative turns pruning off.
+  float prune_epsilon = 0.0f;
+  // Budgets of the rows "arbor-noprune": the same index searched with pruning turned off.
+  std::vector<size_t> noprune_budgets;
+  // Further SearchOptions.prune_epsilon values, each swept over `budgets` in rows
+  // "arbor-eps=VALUE".
+  std::vector<float> extra_prune_epsilons;
   size_t deletes = 2000;
   uint64_t seed = 42;
 };
 
-// Arbor's CuratorIndex; reports rows "arbor" (budget sweep) and "arbor-exact".
+// Arbor's CuratorIndex; reports rows "arbor" (budget sweep), "arbor-noprune" (budget sweep
+// without query-aware pruning) and "arbor-exact".
 std::unique_ptr<SearchMethod> MakeArborMethod(const ArborParams& params);
 
 // The two build steps that every Arbor measurement shares: the tree, trained on a seeded random

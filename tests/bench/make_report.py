@@ -23,9 +23,11 @@ PLOT_MIN_RECALL = 0.8  # the plot shows recall from here up; the tables list eve
 # The recall axis is a logit scale, on which 1.0 lies at infinity: recall is drawn at this value
 # at most.
 PLOT_MAX_RECALL = 0.9999
-METHOD_ORDER = ["arbor", "arbor-exact", "faiss-ivf-shared", "faiss-ivf-tenant", "hnsw-tenant"]
+METHOD_ORDER = ["arbor", "arbor-noprune", "arbor-exact", "faiss-ivf-shared", "faiss-ivf-tenant",
+                "hnsw-tenant"]
 METHOD_TITLES = {
     "arbor": "Arbor CuratorIndex",
+    "arbor-noprune": "Arbor CuratorIndex without pruning",
     "arbor-exact": "Arbor exact scan",
     "faiss-ivf-shared": "faiss IVF, shared + bitmap filter",
     "faiss-ivf-tenant": "faiss IVF per tenant",
@@ -822,21 +824,24 @@ def main():
         f"1. **arbor**: `CuratorIndex`, tree trained by `ClusterTree::Train` "
         f"({a_desc.get('tree_nodes', 'n/a')} nodes, {a_desc.get('tree_leaves', 'n/a')} leaves, "
         f"depth {a_desc.get('tree_depth', 'n/a')}), then every vector upserted and every share "
-        f"granted, one thread. The knob is `SearchOptions.budget`.")
-    out.append("2. **arbor-exact**: the same index with `SearchOptions.exact = true`.")
+        f"granted, one thread, query-aware pruning at `prune_epsilon` "
+        f"{a_desc.get('prune_epsilon', 'n/a')}. The knob is `SearchOptions.budget`.")
+    out.append("2. **arbor-noprune**: the same index searched with pruning turned off "
+               "(`SearchOptions.prune_epsilon = -1`).")
+    out.append("3. **arbor-exact**: the same index with `SearchOptions.exact = true`.")
     out.append(
-        f"3. **faiss-ivf-shared**: one `IndexIVFFlat` over all vectors (nlist "
+        f"4. **faiss-ivf-shared**: one `IndexIVFFlat` over all vectors (nlist "
         f"{shared.get('nlist', 'n/a')}, trained on {fmt(shared.get('train_vectors'))} "
         f"vectors), searched with `SearchParametersIVF{{sel, nprobe}}` and an "
         f"`IDSelectorBitmap` per tenant. The knob is nprobe; nprobe = nlist is an exact "
         f"filtered scan.")
     out.append(
-        f"4. **faiss-ivf-tenant**: one index per tenant holding every vector it may read: "
+        f"5. **faiss-ivf-tenant**: one index per tenant holding every vector it may read: "
         f"`IndexIVFFlat` with nlist ≈ sqrt(n) for {tenant_ivf.get('ivf_tenants', 'n/a')} "
         f"tenants, `IndexFlatL2` for the {tenant_ivf.get('flat_tenants', 'n/a')} smaller ones. "
         f"The knob is nprobe (capped at each tenant's nlist).")
     out.append(
-        f"5. **hnsw-tenant**: one hnswlib `HierarchicalNSW` per tenant (M {hnsw.get('m', 'n/a')}, "
+        f"6. **hnsw-tenant**: one hnswlib `HierarchicalNSW` per tenant (M {hnsw.get('m', 'n/a')}, "
         f"ef_construction {hnsw.get('ef_construction', 'n/a')}), a shared vector inserted into "
         f"each reader's index ({hnsw.get('stored_vectors', 0):,} stored vectors), built "
         f"{hnsw.get('build_threads', 'n/a')} tenants at a time. The knob is ef; hnswlib "
