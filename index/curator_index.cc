@@ -194,12 +194,27 @@ float CuratorIndex::PruneLimit(float first_distance, float epsilon) const {
 
 void CuratorIndex::ScanInto(const std::vector<Slot>& shortlist, const float* query,
                             TopK* top) const {
+  const Kernels& kernels = BestKernels();
+  const bool l2 = metric_ == Metric::kL2;
   const size_t n = shortlist.size();
   for (size_t i = 0; i < n; ++i) {
-    if (i + 1 < n) __builtin_prefetch(SlotVector(shortlist[i + 1]));
-    const float distance = RankingDistance(metric_, query, SlotVector(shortlist[i]), dim_);
+    // Vectors are scattered over memory, so every cache line of the next one (and its key,
+    // read when it enters the top k) is requested while this one is compared.
+    if (i + 1 < n) {
+      __builtin_prefetch(&slots_[shortlist[i + 1]].key);
+      const char* next = reinterpret_cast<const char*>(SlotVector(shortlist[i + 1]));
+      for (size_t byte = 0; byte < dim_ * sizeof(float); byte += 64) {
+        __builtin_prefetch(next + byte);
+      }
+    }
+
+    // Under l2 the kernel stops early once the partial sum exceeds the k-th best distance.
+    const float* vec = SlotVector(shortlist[i]);
+    const float threshold = top->Threshold();
+    const float distance = l2 ? kernels.l2_squared_bounded(query, vec, dim_, threshold)
+                              : -kernels.inner_product(query, vec, dim_);
     // A NaN distance is kept while fewer than k are held, so that no readable vector is lost.
-    if (!(distance > top->Threshold())) top->Push(distance, slots_[shortlist[i]].key);
+    if (!(distance > threshold)) top->Push(distance, slots_[shortlist[i]].key);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace arbor::index {
@@ -12,6 +13,20 @@ float L2SquaredScalar(const float* a, const float* b, size_t dim) {
   for (size_t i = 0; i < dim; ++i) {
     const float d = a[i] - b[i];
     sum += d * d;
+  }
+  return sum;
+}
+
+// Checks the bound every kBoundCheckFloats terms: often enough to skip most of a far vector,
+// rarely enough that the checks cost little next to the arithmetic.
+constexpr size_t kBoundCheckFloats = 128;
+
+float L2SquaredBoundedScalar(const float* a, const float* b, size_t dim, float bound) {
+  float sum = 0.0f;
+  for (size_t i = 0; i < dim; ++i) {
+    const float d = a[i] - b[i];
+    sum += d * d;
+    if ((i + 1) % kBoundCheckFloats == 0 && sum > bound) return sum;
   }
   return sum;
 }
@@ -42,6 +57,40 @@ __attribute__((target("avx2,fma"))) float L2SquaredAvx2(const float* a, const fl
     const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
     acc0 = _mm256_fmadd_ps(d0, d0, acc0);
     acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+  }
+  if (i + 8 <= dim) {
+    const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+    acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+    i += 8;
+  }
+  float sum = HorizontalSum(_mm256_add_ps(acc0, acc1));
+  for (; i < dim; ++i) {
+    const float d = a[i] - b[i];
+    sum += d * d;
+  }
+  return sum;
+}
+
+// L2SquaredAvx2 with a bound check between blocks of kBoundCheckFloats floats. The accumulators
+// evolve exactly as in L2SquaredAvx2, so a vector that is not abandoned gets the same float.
+__attribute__((target("avx2,fma"))) float L2SquaredBoundedAvx2(const float* a, const float* b,
+                                                               size_t dim, float bound) {
+  static_assert(kBoundCheckFloats % 16 == 0);
+  __m256 acc0 = _mm256_setzero_ps();
+  __m256 acc1 = _mm256_setzero_ps();
+  size_t i = 0;
+  while (i + 16 <= dim) {
+    const size_t block_end = std::min(dim - dim % 16, i + kBoundCheckFloats);
+    for (; i < block_end; i += 16) {
+      const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+      const __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+      acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+      acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+    }
+    if (i + 16 <= dim) {
+      const float partial = HorizontalSum(_mm256_add_ps(acc0, acc1));
+      if (partial > bound) return partial;
+    }
   }
   if (i + 8 <= dim) {
     const __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
@@ -94,12 +143,14 @@ std::string_view MetricName(Metric metric) {
 }
 
 const Kernels& ScalarKernels() {
-  static const Kernels kernels{&L2SquaredScalar, &InnerProductScalar, "scalar"};
+  static const Kernels kernels{&L2SquaredScalar, &InnerProductScalar, &L2SquaredBoundedScalar,
+                               "scalar"};
   return kernels;
 }
 
 const Kernels* Avx2Kernels() {
-  static const Kernels kernels{&L2SquaredAvx2, &InnerProductAvx2, "avx2"};
+  static const Kernels kernels{&L2SquaredAvx2, &InnerProductAvx2, &L2SquaredBoundedAvx2,
+                               "avx2"};
   static const bool supported = CpuHasAvx2Fma();
   return supported ? &kernels : nullptr;
 }

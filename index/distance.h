@@ -20,9 +20,16 @@ std::string_view MetricName(Metric metric);
 // A kernel computes one value over two arrays of `dim` floats.
 using KernelFn = float (*)(const float* a, const float* b, size_t dim);
 
+// A squared Euclidean distance that may stop early. When the distance is at most `bound`, it
+// returns the same float as the unbounded kernel of its set. Otherwise it returns some value
+// greater than `bound`, possibly a partial sum: every term is non-negative and rounding is
+// monotone, so a partial sum over `bound` proves that the full sum is over it too.
+using BoundedKernelFn = float (*)(const float* a, const float* b, size_t dim, float bound);
+
 struct Kernels {
   KernelFn l2_squared;
   KernelFn inner_product;
+  BoundedKernelFn l2_squared_bounded;
   std::string_view name;  // "avx2" or "scalar", for logs
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -56,6 +57,48 @@ TEST(Distance, Avx2MatchesScalar) {
     EXPECT_NEAR(avx2->l2_squared(a.data(), b.data(), dim), scalar_l2, 1e-4f * (1 + scalar_l2));
     EXPECT_NEAR(avx2->inner_product(a.data(), b.data(), dim), scalar_ip,
                 1e-4f * (1 + std::abs(scalar_ip)));
+  }
+}
+
+// The bounded kernel returns the unbounded kernel's exact float when the distance is within
+// the bound, and some value above the bound otherwise. The lengths straddle the 128-float check
+// blocks, and the bounds lie below, at and above the distance.
+void ExpectBoundedMatchesUnbounded(const Kernels& kernels) {
+  std::mt19937 rng(3);
+  for (size_t dim : {1, 8, 15, 16, 17, 127, 128, 129, 143, 255, 256, 257, 784}) {
+    SCOPED_TRACE(dim);
+    const auto a = RandomVector(rng, dim);
+    const auto b = RandomVector(rng, dim);
+    const float full = kernels.l2_squared(a.data(), b.data(), dim);
+    for (float bound : {full, full * 1.5f, std::numeric_limits<float>::infinity()}) {
+      EXPECT_EQ(kernels.l2_squared_bounded(a.data(), b.data(), dim, bound), full)
+          << "bound " << bound;
+    }
+    for (float bound : {0.0f, full * 0.1f, full * 0.5f, full * 0.99f}) {
+      EXPECT_GT(kernels.l2_squared_bounded(a.data(), b.data(), dim, bound), bound)
+          << "bound " << bound;
+    }
+  }
+}
+
+TEST(Distance, ScalarBoundedMatchesUnbounded) { ExpectBoundedMatchesUnbounded(ScalarKernels()); }
+
+TEST(Distance, Avx2BoundedMatchesUnbounded) {
+  const Kernels* avx2 = Avx2Kernels();
+  if (avx2 == nullptr) GTEST_SKIP() << "CPU lacks AVX2/FMA; only the scalar kernels run here";
+  ExpectBoundedMatchesUnbounded(*avx2);
+}
+
+// A far vector is abandoned after the first block: the returned partial sum is below the full
+// distance, which shows that the rest was not computed.
+TEST(Distance, BoundedStopsEarlyOnFarVectors) {
+  const size_t dim = 784;
+  const std::vector<float> a(dim, 0.0f);
+  const std::vector<float> b(dim, 1.0f);
+  for (const Kernels* kernels : {&ScalarKernels(), Avx2Kernels()}) {
+    if (kernels == nullptr) continue;
+    SCOPED_TRACE(kernels->name);
+    EXPECT_EQ(kernels->l2_squared_bounded(a.data(), b.data(), dim, 10.0f), 128.0f);
   }
 }
 
