@@ -180,8 +180,8 @@ bool Collection::NeedsTraining() const {
   const size_t vectors = index_.size();
   if (vectors < record_.index.train_threshold) return false;
   // vectors_at_training_ is 0 until the first training. A training whose sample fits in one
-  // leaf yields a tree of the root alone (searches stay exact); like any other, it is repeated
-  // only after retrain_growth-fold growth, not at every maintenance round.
+  // leaf yields a tree of the root alone, so searches stay exact. Like any other training, it is
+  // repeated only after retrain_growth-fold growth, not at every maintenance round.
   if (vectors_at_training_ == 0) return true;
   return vectors >= vectors_at_training_ * record_.index.retrain_growth;
 }

@@ -1,12 +1,13 @@
 // arbord: the Arbor server.
 //
-// Start-up: parse the settings (flags, environment, config file), lock the data directory,
-// resolve the admin key, start the metrics endpoint when --metrics-listen is given, start
-// serving gRPC with the health service at NOT_SERVING, recover the database from RocksDB, then
-// turn SERVING. Calls that arrive during recovery fail with
-// UNAVAILABLE. SIGTERM or SIGINT turns the health status to NOT_SERVING, stops accepting calls,
-// lets in-flight calls finish (up to --shutdown-grace), closes the database and exits 0. A stop
-// signal that arrives during recovery takes effect once recovery has finished.
+// Start-up: parse the settings (flags, environment, config file), lock the data directory and
+// resolve the admin key. Then start the metrics endpoint when --metrics-listen is given, and
+// start serving gRPC with the health service at NOT_SERVING. Recover the database from RocksDB,
+// then turn SERVING. Calls that arrive during recovery fail with UNAVAILABLE.
+//
+// SIGTERM or SIGINT turns the health status to NOT_SERVING, stops accepting calls, lets in-flight
+// calls finish (up to --shutdown-grace), closes the database and exits 0. A stop signal that
+// arrives during recovery takes effect once recovery has finished.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>

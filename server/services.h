@@ -3,7 +3,7 @@
 // onto gRPC status codes. No database logic lives here.
 //
 // The services start before the database has been recovered, so that the health service can
-// report NOT_SERVING meanwhile; until the database is published, every call fails with
+// report NOT_SERVING meanwhile. Until the database is published, every call fails with
 // UNAVAILABLE.
 //
 // Thread safety: the services hold only a DatabaseSlot, and the Database is thread-safe; gRPC

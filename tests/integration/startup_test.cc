@@ -75,7 +75,7 @@ TEST(StartupTest, NotServingWhileRecovering) {
   EXPECT_TRUE(HasStatus(admin.Call(&v1::AdminService::Stub::ListCollections, list_request, &listed),
                         grpc::StatusCode::UNAVAILABLE, "recovering"));
 
-  // A watcher sees NOT_SERVING first, then SERVING once recovery ends.
+  // A watcher receives NOT_SERVING first, then SERVING once recovery ends.
   auto health = grpc::health::v1::Health::NewStub(Connect(arbord->address()));
   grpc::ClientContext watch_context;
   watch_context.set_deadline(std::chrono::system_clock::now() + kServingTimeout);
@@ -209,7 +209,8 @@ TEST(StartupTest, BadConfigFileExitsWithUsageError) {
     absl::StatusOr<ExitStatus> exit = RunArbordUntilExit(
         {"--config", config, "--data-dir", TempPath("unused-data")}, log, std::chrono::seconds(30));
     ASSERT_TRUE(exit.ok()) << exit.status();
-    EXPECT_TRUE(exit->exited && exit->code == 2) << c.contents << exit->ToString();
+    EXPECT_TRUE(exit->exited) << c.contents << exit->ToString();
+    EXPECT_EQ(exit->code, 2) << c.contents << exit->ToString();
     const std::string output = ReadFileOrEmpty(log);
     EXPECT_TRUE(absl::StrContains(output, c.expected)) << c.contents << output;
     EXPECT_TRUE(absl::StrContains(output, config)) << output;

@@ -27,7 +27,7 @@ bool Shell(const std::string& command) {
 
 class Certificates {
  public:
-  // Makes every file under a new temporary directory; ok() tells whether openssl succeeded.
+  // Makes every file under a new temporary directory; ok() returns whether openssl succeeded.
   Certificates() {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "arbor-tls-XXXXXX").string();
@@ -231,7 +231,8 @@ TEST_F(TlsTest, BadTlsSettingsFailStartup) {
     const std::string log = certs_.Path("arbord.log");
     absl::StatusOr<ExitStatus> exit = RunArbordUntilExit(args, log, std::chrono::seconds(30));
     ASSERT_TRUE(exit.ok()) << exit.status();
-    EXPECT_TRUE(exit->exited && exit->code == 1) << c.expected << ": " << exit->ToString();
+    EXPECT_TRUE(exit->exited) << c.expected << ": " << exit->ToString();
+    EXPECT_EQ(exit->code, 1) << c.expected << ": " << exit->ToString();
     const std::string output = ReadFileOrEmpty(log);
     EXPECT_TRUE(absl::StrContains(output, c.expected)) << output;
     EXPECT_FALSE(std::filesystem::exists(data_dir + "/arbord.addr")) << c.expected;

@@ -77,7 +77,7 @@ class ArbordServer:
     def _wait_until_serving(self):
         """Wait until the health service reports SERVING.
 
-        arbord writes its address before it recovers its database, and answers data calls with
+        arbord writes its address before it recovers its database, and rejects data calls with
         UNAVAILABLE until recovery ends.
         """
         import arbor
