@@ -332,7 +332,8 @@ void AddSearchCommand(CLI::App& app, Action& action) {
   search->add_flag("--exact", options.exact, "Scan every readable vector instead of the index");
   search->add_option("--budget", options.budget,
                      "Candidates the index gathers before its exact scan (default: the "
-                     "server's, max(2 * split threshold, 16 * k))")
+                     "server's, max(2 * split threshold, 16 * k, a tenth of the tenant's "
+                     "readable vectors))")
       ->transform(DecimalInteger());
   vector->excludes(query_file);
 

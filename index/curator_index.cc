@@ -176,8 +176,10 @@ size_t CuratorIndex::OwnedCount(TenantId tenant) const {
 
 // ---- Search ----
 
-size_t CuratorIndex::DefaultBudget(size_t k) const {
-  return std::max<size_t>(options_.default_budget, 16 * k);
+size_t CuratorIndex::DefaultBudget(size_t k, size_t readable) const {
+  const auto share =
+      static_cast<size_t>(std::ceil(options_.default_budget_fraction * double(readable)));
+  return std::max({options_.default_budget, 16 * k, share});
 }
 
 float CuratorIndex::CentroidDistance(const float* query, NodeId node) const {
@@ -290,7 +292,8 @@ std::vector<Neighbor> CuratorIndex::Search(TenantId tenant, const float* query, 
     }
     return top.Take();
   }
-  const size_t budget = options.budget > 0 ? options.budget : DefaultBudget(k);
+  const size_t budget =
+      options.budget > 0 ? options.budget : DefaultBudget(k, ReadableCount(tenant));
   const float epsilon = options.prune_epsilon.value_or(options_.prune_epsilon);
   SearchSubTree(tree, query, k, budget, epsilon, &top, stats);
   return top.Take();

@@ -103,6 +103,9 @@ void AddFlags(CLI::App& app, Flags* flags) {
                  "a shared vector gets 1 to this many further readers")
       ->capture_default_str();
   app.add_option("--queries", w.queries_per_mix, "queries per mix")->capture_default_str();
+  app.add_flag("--tenant-class-queries", w.tenant_class_queries,
+               "draw each query from the class of a random vector its tenant can read, instead "
+               "of any test image");
   app.add_option("--k", w.k, "neighbors per query")->capture_default_str();
   app.add_option("--seed", w.seed, "seed of the workload and of every method")
       ->capture_default_str();
@@ -563,7 +566,6 @@ int Run(const Flags& flags) {
 int main(int argc, char** argv) {
   arbor::bench::Flags flags;
   flags.arbor.budgets = {16, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 2048, 8192};
-  flags.arbor.prune_epsilon = arbor::index::kDefaultPruneEpsilon;
   flags.arbor.noprune_budgets = {64, 96, 128, 192, 256, 512, 1024};
   flags.faiss_shared.nprobes = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
   flags.faiss_tenant.nprobes = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64};

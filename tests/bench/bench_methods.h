@@ -24,7 +24,7 @@ struct ArborParams {
   size_t merge_threshold = 32;
   std::vector<size_t> budgets;
   // CuratorOptions::prune_epsilon of the index; negative turns pruning off.
-  float prune_epsilon = 0.0f;
+  float prune_epsilon = index::kDefaultPruneEpsilon;
   // Budgets of the rows "arbor-noprune": the same index searched with pruning turned off.
   std::vector<size_t> noprune_budgets;
   // Further SearchOptions.prune_epsilon values, each swept over `budgets` in rows

@@ -217,8 +217,36 @@ void AssignGrants(const WorkloadOptions& options, std::mt19937_64& rng, Workload
   }
 }
 
+// Test images by class, for queries that match the tenant's data.
+using ImagesByClass = std::vector<std::vector<uint32_t>>;
+
+ImagesByClass GroupByClass(const std::vector<uint8_t>& labels) {
+  ImagesByClass groups;
+  for (uint32_t image = 0; image < labels.size(); ++image) {
+    if (labels[image] >= groups.size()) groups.resize(labels[image] + 1);
+    groups[labels[image]].push_back(image);
+  }
+  return groups;
+}
+
+// A test image for a query of `tenant`: any image, or with `test_by_class` an image of the class
+// of one of the tenant's readable vectors drawn at random.
+uint32_t DrawQueryImage(const Workload& workload, size_t tenant,
+                        const ImagesByClass* test_by_class, size_t test_count,
+                        std::mt19937_64& rng) {
+  const auto& readable = workload.readable[tenant];
+  if (test_by_class == nullptr || readable.empty()) {
+    return std::uniform_int_distribution<uint32_t>(0, static_cast<uint32_t>(test_count - 1))(rng);
+  }
+  std::uniform_int_distribution<size_t> pick(0, readable.size() - 1);
+  const uint32_t sample = readable[pick(rng)];
+  const auto& images = (*test_by_class)[workload.base_labels[sample]];
+  return images[std::uniform_int_distribution<size_t>(0, images.size() - 1)(rng)];
+}
+
 QueryMix DrawMix(const std::string& name, bool proportional, size_t count, size_t test_count,
-                 std::mt19937_64& rng, const Workload& workload) {
+                 const ImagesByClass* test_by_class, std::mt19937_64& rng,
+                 const Workload& workload) {
   std::vector<double> cumulative;
   double total = 0.0;
   for (const auto& ids : workload.readable) {
@@ -226,7 +254,6 @@ QueryMix DrawMix(const std::string& name, bool proportional, size_t count, size_
     cumulative.push_back(total);
   }
   std::uniform_real_distribution<double> point(0.0, total);
-  std::uniform_int_distribution<uint32_t> image(0, static_cast<uint32_t>(test_count - 1));
 
   QueryMix mix;
   mix.name = name;
@@ -236,7 +263,7 @@ QueryMix DrawMix(const std::string& name, bool proportional, size_t count, size_
         std::upper_bound(cumulative.begin(), cumulative.end(), x) - cumulative.begin(),
         cumulative.size() - 1);
     mix.tenants.push_back(static_cast<uint32_t>(tenant));
-    mix.test_images.push_back(image(rng));
+    mix.test_images.push_back(DrawQueryImage(workload, tenant, test_by_class, test_count, rng));
   }
   return mix;
 }
@@ -341,6 +368,8 @@ std::string WorkloadOptions::Describe() const {
        << " preferred=" << preferred_fraction << " shared=" << shared_fraction
        << " max_extra_readers=" << max_extra_readers << " queries=" << queries_per_mix
        << " k=" << k << " seed=" << seed;
+  // Appended only when set, so that the cache files of earlier workloads keep their names.
+  if (tenant_class_queries) text << " tenant_class_queries=1";
   return text.str();
 }
 
@@ -412,10 +441,12 @@ Workload BuildWorkload(const WorkloadOptions& options) {
   for (auto& ids : workload.readable) std::sort(ids.begin(), ids.end());
 
   const size_t test_count = test_labels.size();
-  workload.mixes.push_back(
-      DrawMix("proportional", true, options.queries_per_mix, test_count, rng, workload));
-  workload.mixes.push_back(
-      DrawMix("uniform", false, options.queries_per_mix, test_count, rng, workload));
+  const ImagesByClass test_by_class = GroupByClass(test_labels);
+  const ImagesByClass* by_class = options.tenant_class_queries ? &test_by_class : nullptr;
+  workload.mixes.push_back(DrawMix("proportional", true, options.queries_per_mix, test_count,
+                                   by_class, rng, workload));
+  workload.mixes.push_back(DrawMix("uniform", false, options.queries_per_mix, test_count,
+                                   by_class, rng, workload));
   return workload;
 }
 

@@ -301,7 +301,7 @@ class Client:
         vector is 1-d (a list or array, converted to float32). exact=True scans every
         readable vector instead of using the index. budget is the number of candidates the
         index gathers before its exact scan, and None uses the server's default,
-        max(2 * split_threshold, 16 * k).
+        max(2 * split_threshold, 16 * k, a tenth of the vectors the tenant can read).
         """
         query = _convert.to_vector("vector", vector)
         request = vector_pb2.SearchRequest(**self._vector_request_fields(collection, tenant),

@@ -515,5 +515,42 @@ TEST(CuratorIndexPruning, SearchOptionOverridesIndexSetting) {
   EXPECT_GE(cut_by_setting, 40u);
 }
 
+// A search without a budget scans max(default_budget, 16 * k, fraction * readable) vectors,
+// rounded up to whole shortlists, and never more than the tenant can read.
+TEST(CuratorIndex, DefaultBudgetGrowsWithTheTenant) {
+  CuratorOptions options = DeepTreeFixture::Options();
+  options.default_budget = 20;
+  options.default_budget_fraction = 0.25;
+  options.prune_epsilon = kPruningOff;
+  CuratorIndex index(kDim, Metric::kL2, options);
+  index.SetTree(TrainSmallTree(21));
+  index.AddTenant(0, "small");
+  index.AddTenant(1, "large");
+  std::mt19937_64 rng(29);
+  for (VectorId id = 0; id < 60; ++id) index.Upsert({0, id}, RandomPoint(rng).data());
+  for (VectorId id = 0; id < 1000; ++id) index.Upsert({1, id}, RandomPoint(rng).data());
+  ASSERT_GT(index.TenantStats(1).split_nodes, 0u);
+
+  for (int trial = 0; trial < 30; ++trial) {
+    SCOPED_TRACE(trial);
+    const auto q = RandomPoint(rng);
+    SearchStats small;
+    SearchStats large;
+    SearchStats large_k;
+    index.Search(0, q.data(), 1, SearchOptions{}, &small);
+    index.Search(1, q.data(), 1, SearchOptions{}, &large);
+    index.Search(1, q.data(), 20, SearchOptions{}, &large_k);
+    // The small tenant: 0.25 * 60 = 15 is below default_budget, so 20 it is.
+    EXPECT_GE(small.scanned_vectors, 20u);
+    EXPECT_LT(small.scanned_vectors, 60u);
+    // The large tenant: 0.25 * 1000 = 250, plus at most one shortlist (6 at inner nodes, or a
+    // leaf's share of the tenant's vectors).
+    EXPECT_GE(large.scanned_vectors, 250u);
+    EXPECT_LT(large.scanned_vectors, 500u);
+    // 16 * k = 320 takes over when it is the largest.
+    EXPECT_GE(large_k.scanned_vectors, 320u);
+  }
+}
+
 }  // namespace
 }  // namespace arbor::index
