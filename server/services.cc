@@ -6,15 +6,14 @@
 namespace arbor::server {
 namespace {
 
-absl::StatusOr<Principal> Authenticate(const Database& database,
-                                       const grpc::ServerContextBase* context) {
+absl::StatusOr<Principal> Authenticate(const Database& database, grpc::ServerContext* context) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return database.Authenticate(std::nullopt);
   return database.Authenticate(absl::string_view(it->second.data(), it->second.size()));
 }
 
-absl::Time Deadline(const grpc::ServerContextBase* context) {
+absl::Time Deadline(grpc::ServerContext* context) {
   return absl::FromChrono(context->deadline());
 }
 
@@ -25,10 +24,9 @@ grpc::Status Recovering() {
 }
 
 // Runs `call(database, principal)` after authentication and stores an OK result in `response`.
-// Sync and callback methods share this path: both pass their context as ServerContextBase.
 template <typename Response, typename Call>
-grpc::Status Serve(const DatabaseSlot& slot, const grpc::ServerContextBase* context,
-                   Response* response, Call&& call) {
+grpc::Status Serve(const DatabaseSlot& slot, grpc::ServerContext* context, Response* response,
+                   Call&& call) {
   Database* database = slot.Get();
   if (database == nullptr) return Recovering();
   auto principal = Authenticate(*database, context);
@@ -42,8 +40,8 @@ grpc::Status Serve(const DatabaseSlot& slot, const grpc::ServerContextBase* cont
 
 // The same for calls whose response is empty.
 template <typename Response, typename Call>
-grpc::Status ServeEmpty(const DatabaseSlot& slot, const grpc::ServerContextBase* context,
-                        Response*, Call&& call) {
+grpc::Status ServeEmpty(const DatabaseSlot& slot, grpc::ServerContext* context, Response*,
+                        Call&& call) {
   Database* database = slot.Get();
   if (database == nullptr) return Recovering();
   auto principal = Authenticate(*database, context);
@@ -53,7 +51,7 @@ grpc::Status ServeEmpty(const DatabaseSlot& slot, const grpc::ServerContextBase*
 
 // Authorises a data call and passes the collection to `call`.
 template <typename Request, typename Response, typename Call>
-grpc::Status ServeData(const DatabaseSlot& slot, const grpc::ServerContextBase* context,
+grpc::Status ServeData(const DatabaseSlot& slot, grpc::ServerContext* context,
                        const Request& request, Response* response, Call&& call) {
   return Serve(slot, context, response,
                [&](Database& database, const Principal& principal) -> absl::StatusOr<Response> {
@@ -62,15 +60,6 @@ grpc::Status ServeData(const DatabaseSlot& slot, const grpc::ServerContextBase* 
                  if (!collection.ok()) return collection.status();
                  return call(**collection);
                });
-}
-
-// Finishes a callback call with `status`. The default reactor suits unary calls whose handler
-// has already done all the work, so nothing runs after Finish.
-grpc::ServerUnaryReactor* FinishCall(grpc::CallbackServerContext* context,
-                                     const grpc::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
-  return reactor;
 }
 
 }  // namespace
@@ -185,23 +174,19 @@ grpc::Status VectorServiceImpl::Get(grpc::ServerContext* context, const v1::GetR
                    [&](Collection& c) { return c.Get(request->tenant(), *request); });
 }
 
-grpc::ServerUnaryReactor* VectorServiceImpl::Search(grpc::CallbackServerContext* context,
-                                                    const v1::SearchRequest* request,
-                                                    v1::SearchResponse* response) {
-  const grpc::Status status =
-      ServeData(*database_slot_, context, *request, response,
-                [&](Collection& c) { return c.Search(request->tenant(), *request); });
-  return FinishCall(context, status);
+grpc::Status VectorServiceImpl::Search(grpc::ServerContext* context,
+                                       const v1::SearchRequest* request,
+                                       v1::SearchResponse* response) {
+  return ServeData(*database_slot_, context, *request, response,
+                   [&](Collection& c) { return c.Search(request->tenant(), *request); });
 }
 
-grpc::ServerUnaryReactor* VectorServiceImpl::SearchBatch(grpc::CallbackServerContext* context,
-                                                         const v1::SearchBatchRequest* request,
-                                                         v1::SearchBatchResponse* response) {
-  const grpc::Status status =
-      ServeData(*database_slot_, context, *request, response, [&](Collection& c) {
-        return c.SearchBatch(request->tenant(), *request, Deadline(context));
-      });
-  return FinishCall(context, status);
+grpc::Status VectorServiceImpl::SearchBatch(grpc::ServerContext* context,
+                                            const v1::SearchBatchRequest* request,
+                                            v1::SearchBatchResponse* response) {
+  return ServeData(*database_slot_, context, *request, response, [&](Collection& c) {
+    return c.SearchBatch(request->tenant(), *request, Deadline(context));
+  });
 }
 
 grpc::Status VectorServiceImpl::Share(grpc::ServerContext* context,

@@ -6,13 +6,6 @@
 // report NOT_SERVING meanwhile. Until the database is published, every call fails with
 // UNAVAILABLE.
 //
-// Threading: VectorService's Search and SearchBatch use gRPC's callback API and run inline on
-// gRPC's callback threads. On Linux, gRPC 1.51 runs callbacks on its own pool of half as many
-// threads as cores, at least 2 and at most 16, which --max-threads does not change. Every other
-// method is a sync method and runs on a worker thread of the sync server (at most --max-threads).
-// NOTE: so at most that many searches run at once, which leaves cores idle on machines with
-// more than 2 cores.
-//
 // Thread safety: the services hold only a DatabaseSlot, and the Database is thread-safe; gRPC
 // calls their methods from many threads at once.
 #pragma once
@@ -58,11 +51,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   const DatabaseSlot* const database_slot_;
 };
 
-// VectorService with Search and SearchBatch as callback methods and the others as sync methods.
-using VectorServiceBase = v1::VectorService::WithCallbackMethod_Search<
-    v1::VectorService::WithCallbackMethod_SearchBatch<v1::VectorService::Service>>;
-
-class VectorServiceImpl final : public VectorServiceBase {
+class VectorServiceImpl final : public v1::VectorService::Service {
  public:
   explicit VectorServiceImpl(const DatabaseSlot* database_slot)
       : database_slot_(database_slot) {}
@@ -73,14 +62,10 @@ class VectorServiceImpl final : public VectorServiceBase {
                       v1::DeleteResponse* response) override;
   grpc::Status Get(grpc::ServerContext* context, const v1::GetRequest* request,
                    v1::GetResponse* response) override;
-  // Run the search inline and finish the call before returning the reactor, because a search
-  // is short and CPU-bound.
-  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* context,
-                                   const v1::SearchRequest* request,
-                                   v1::SearchResponse* response) override;
-  grpc::ServerUnaryReactor* SearchBatch(grpc::CallbackServerContext* context,
-                                        const v1::SearchBatchRequest* request,
-                                        v1::SearchBatchResponse* response) override;
+  grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
+                      v1::SearchResponse* response) override;
+  grpc::Status SearchBatch(grpc::ServerContext* context, const v1::SearchBatchRequest* request,
+                           v1::SearchBatchResponse* response) override;
   grpc::Status Share(grpc::ServerContext* context, const v1::ShareRequest* request,
                      v1::ShareResponse* response) override;
   grpc::Status Unshare(grpc::ServerContext* context, const v1::UnshareRequest* request,
