@@ -26,6 +26,7 @@ namespace {
 
 constexpr char kCollection[] = "bench";
 constexpr std::chrono::seconds kStartTimeout{60};
+constexpr std::chrono::milliseconds kHealthPollInterval{20};
 constexpr std::chrono::seconds kStopTimeout{60};
 // Training at the full benchmark size takes seconds, so this limit only stops a stuck run.
 constexpr std::chrono::seconds kTrainTimeout{1800};
@@ -227,10 +228,12 @@ class ArbordMethod : public EndToEndMethod {
   }
 
   // Starts arbord and connects max_streams clients, each with its own channel and TCP
-  // connection. Every client checks health once, so that its connection is open before any
-  // timed search.
+  // connection. Every client checks health, so that its connection is open before any timed
+  // search. arbord writes its address before it has recovered its database, so the first
+  // client waits until the health service reports SERVING.
   void StartServer() {
     const double start = NowSeconds();
+    const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
     server_ = ArbordServer::Start(params_.binary, {"--sync", params_.sync ? "true" : "false"},
                                   kStartTimeout);
     client::ClientOptions options;
@@ -239,8 +242,14 @@ class ArbordMethod : public EndToEndMethod {
     options.own_connection = true;
     for (size_t i = 0; i < std::max<size_t>(params_.max_streams, 1); ++i) {
       clients_.push_back(ValueOrThrow(client::Client::Connect(options), "Connect"));
-      if (!ValueOrThrow(clients_.back()->Health(), "Health")) {
-        throw std::runtime_error("arbord at " + server_->address() + " is not serving");
+      while (!ValueOrThrow(clients_.back()->Health(), "Health")) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+          throw std::runtime_error("timed out after " + std::to_string(kStartTimeout.count()) +
+                                   " s waiting for arbord at " + server_->address() +
+                                   " to report SERVING; end of its log:\n" +
+                                   server_->LogTail(4096));
+        }
+        std::this_thread::sleep_for(kHealthPollInterval);
       }
     }
     std::fprintf(stderr, "[arbord] pid %d on %s (data in %s, --sync %s), %zu clients, %.2f s\n",

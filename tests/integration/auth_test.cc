@@ -22,6 +22,39 @@ grpc::Status CountWithHeader(ArborClient& client, std::optional<std::string> aut
   return client.vectors().Count(&context, request, &response);
 }
 
+// Searches alice's vectors in c1 with `authorization` as the raw header value, or with no
+// header when it is nullopt.
+grpc::Status SearchWithHeader(ArborClient& client, std::optional<std::string> authorization) {
+  grpc::ClientContext context;
+  PrepareContext(&context, /*key=*/"", kDefaultCallTimeout);
+  if (authorization.has_value()) context.AddMetadata("authorization", *authorization);
+  v1::SearchRequest request;
+  request.set_collection("c1");
+  request.set_tenant("alice");
+  request.add_query(1);
+  request.add_query(1);
+  request.mutable_params()->set_k(1);
+  v1::SearchResponse response;
+  return client.vectors().Search(&context, request, &response);
+}
+
+// The same search as one query of a SearchBatch.
+grpc::Status SearchBatchWithHeader(ArborClient& client,
+                                   std::optional<std::string> authorization) {
+  grpc::ClientContext context;
+  PrepareContext(&context, /*key=*/"", kDefaultCallTimeout);
+  if (authorization.has_value()) context.AddMetadata("authorization", *authorization);
+  v1::SearchBatchRequest request;
+  request.set_collection("c1");
+  request.set_tenant("alice");
+  v1::Query* query = request.add_queries();
+  query->add_values(1);
+  query->add_values(1);
+  request.mutable_params()->set_k(1);
+  v1::SearchBatchResponse response;
+  return client.vectors().SearchBatch(&context, request, &response);
+}
+
 class AuthTest : public ArbordTest {
  protected:
   // Collections c1 (tenants alice, bob) and c2 (tenant alice), one vector per tenant, and a
@@ -192,6 +225,9 @@ TEST_F(AuthTest, MissingOrInvalidKeyUnauthenticated) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(HasStatus(CountWithHeader(*admin_, header, "c1", "alice"),
                           grpc::StatusCode::UNAUTHENTICATED));
+    EXPECT_TRUE(HasStatus(SearchWithHeader(*admin_, header), grpc::StatusCode::UNAUTHENTICATED));
+    EXPECT_TRUE(
+        HasStatus(SearchBatchWithHeader(*admin_, header), grpc::StatusCode::UNAUTHENTICATED));
     // Admin calls too, and before any name lookup.
     grpc::ClientContext context;
     PrepareContext(&context, "", kDefaultCallTimeout);
@@ -205,6 +241,10 @@ TEST_F(AuthTest, MissingOrInvalidKeyUnauthenticated) {
   // The right keys in the same header format are accepted.
   EXPECT_TRUE(IsOk(CountWithHeader(*admin_, "Bearer " + admin_key, "c1", "alice")));
   EXPECT_TRUE(IsOk(CountWithHeader(*admin_, "Bearer " + alice_key_, "c1", "alice")));
+  for (const std::string& key : {admin_key, alice_key_}) {
+    EXPECT_TRUE(IsOk(SearchWithHeader(*admin_, "Bearer " + key)));
+    EXPECT_TRUE(IsOk(SearchBatchWithHeader(*admin_, "Bearer " + key)));
+  }
 }
 
 TEST_F(AuthTest, RevokedKeyUnauthenticated) {

@@ -137,6 +137,12 @@ TEST_F(MetricsTest, CountersMoveByCallsMade) {
   EXPECT_TRUE(HasStatus(admin_->Search("missing", "alice", {1, 0, 0, 0}, 2, &not_found),
                         grpc::StatusCode::NOT_FOUND));
   expected[{kVectors, "Search", "NOT_FOUND"}] += 1;
+  v1::SearchBatchResponse found_batch;
+  ASSERT_TRUE(IsOk(admin_->SearchBatch("docs", "bob", {{0, 0, 1, 0}}, 1, &found_batch)));
+  expected[{kVectors, "SearchBatch", "OK"}] += 1;
+  EXPECT_TRUE(HasStatus(admin_->SearchBatch("docs", "bob", {{0, 0, 1}}, 1, &found_batch),
+                        grpc::StatusCode::INVALID_ARGUMENT));
+  expected[{kVectors, "SearchBatch", "INVALID_ARGUMENT"}] += 1;
 
   std::string alice_key;
   ASSERT_TRUE(IsOk(admin_->CreateKey("docs", "alice", &alice_key)));

@@ -74,6 +74,13 @@ TEST(StartupTest, NotServingWhileRecovering) {
   const v1::ListCollectionsRequest list_request;
   EXPECT_TRUE(HasStatus(admin.Call(&v1::AdminService::Stub::ListCollections, list_request, &listed),
                         grpc::StatusCode::UNAVAILABLE, "recovering"));
+  // Searches fail the same way, before any collection lookup.
+  v1::SearchResponse found;
+  EXPECT_TRUE(HasStatus(admin.Search("docs", "alice", {1, 0}, 1, &found),
+                        grpc::StatusCode::UNAVAILABLE, "recovering"));
+  v1::SearchBatchResponse found_batch;
+  EXPECT_TRUE(HasStatus(admin.SearchBatch("docs", "alice", {{1, 0}}, 1, &found_batch),
+                        grpc::StatusCode::UNAVAILABLE, "recovering"));
 
   // A watcher receives NOT_SERVING first, then SERVING once recovery ends.
   auto health = grpc::health::v1::Health::NewStub(Connect(arbord->address()));
