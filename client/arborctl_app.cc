@@ -129,9 +129,19 @@ void AddCollectionCommands(CLI::App& app, Action& action) {
               "Vectors before the first tree is trained (default 10000)");
   add_setting("--retrain-growth", retrain_growth.get(),
               "Retrain when the collection grew this many times (default 4)");
+  // Unlike the settings above, 0 is a valid prune epsilon, so the field is sent only when the
+  // flag is given.
+  auto prune_epsilon = std::make_shared<float>(0.0f);
+  CLI::Option* prune_epsilon_option = create->add_option(
+      "--prune-epsilon", *prune_epsilon,
+      "Query-aware pruning: searches stop at tree nodes more than (1 + this value) times as far "
+      "from the query as the first shortlist. 0 prunes the most and a negative value turns "
+      "pruning off (default 1, at most 100)");
   create->callback([&action, create_name, create_dim, create_metric, branching, max_leaf_size,
-                    split_threshold, merge_threshold, train_threshold, retrain_growth] {
-    action.run = [=](const CommandContext& context) {
+                    split_threshold, merge_threshold, train_threshold, retrain_growth,
+                    prune_epsilon, prune_epsilon_option] {
+    action.run = [=, has_prune_epsilon = prune_epsilon_option->count() > 0](
+                     const CommandContext& context) {
       absl::StatusOr<v1::Metric> metric = ParseMetric(*create_metric);
       if (!metric.ok()) {
         return OptionError("--metric", metric.status());
@@ -143,6 +153,9 @@ void AddCollectionCommands(CLI::App& app, Action& action) {
       index.set_merge_threshold(*merge_threshold);
       index.set_train_threshold(*train_threshold);
       index.set_retrain_growth(*retrain_growth);
+      if (has_prune_epsilon) {
+        index.set_prune_epsilon(*prune_epsilon);
+      }
       return CreateCollectionCommand(context, *create_name, *create_dim, *metric, index);
     };
   });
@@ -307,6 +320,7 @@ void AddSearchCommand(CLI::App& app, Action& action) {
     std::string vector_text;
     std::string format;
     size_t max_queries = 0;
+    float prune_epsilon = 0.0f;
   };
   auto values = std::make_shared<Values>();
   SearchOptions& options = values->options;
@@ -335,11 +349,17 @@ void AddSearchCommand(CLI::App& app, Action& action) {
                      "server's, max(2 * split threshold, 16 * k, a tenth of the tenant's "
                      "readable vectors))")
       ->transform(DecimalInteger());
+  CLI::Option* prune_epsilon =
+      search->add_option("--prune-epsilon", values->prune_epsilon,
+                         "Query-aware pruning for these queries in place of the collection's "
+                         "setting (see collection create). 0 prunes the most and a negative "
+                         "value turns pruning off");
   vector->excludes(query_file);
 
-  search->callback([&action, values, vector, query_file, limit] {
+  search->callback([&action, values, vector, query_file, limit, prune_epsilon] {
     action.run = [values, has_vector = vector->count() > 0, has_file = query_file->count() > 0,
-                  has_limit = limit->count() > 0](const CommandContext& context) {
+                  has_limit = limit->count() > 0,
+                  has_prune_epsilon = prune_epsilon->count() > 0](const CommandContext& context) {
       SearchOptions options = values->options;
       if (has_vector) {
         absl::StatusOr<std::vector<float>> query = ParseVectorText(values->vector_text);
@@ -355,6 +375,9 @@ void AddSearchCommand(CLI::App& app, Action& action) {
       }
       if (has_limit) {
         options.max_queries = values->max_queries;
+      }
+      if (has_prune_epsilon) {
+        options.prune_epsilon = values->prune_epsilon;
       }
       return SearchCommand(context, options);
     };

@@ -95,6 +95,7 @@ struct SearchOptions {
   uint32_t k = 10;
   bool exact = false;
   uint32_t budget = 0;  // 0 lets the server choose
+  std::optional<float> prune_epsilon;  // unset keeps the collection's setting
 };
 absl::Status SearchCommand(const CommandContext& context, const SearchOptions& options);
 

@@ -475,6 +475,9 @@ absl::Status SearchCommand(const CommandContext& context, const SearchOptions& o
   params.set_k(options.k);
   params.set_exact(options.exact);
   params.set_budget(options.budget);
+  if (options.prune_epsilon.has_value()) {
+    params.set_prune_epsilon(*options.prune_epsilon);
+  }
 
   if (options.query_values.has_value()) {
     return SearchOneVector(context, options, params);

@@ -112,14 +112,18 @@ std::string JsonObject::ToString() const {
 }
 
 std::string IndexSettingsJson(const v1::IndexSettings& settings) {
-  return JsonObject()
-      .AddUint("branching", settings.branching())
+  JsonObject json;
+  json.AddUint("branching", settings.branching())
       .AddUint("max_leaf_size", settings.max_leaf_size())
       .AddUint("split_threshold", settings.split_threshold())
       .AddUint("merge_threshold", settings.merge_threshold())
       .AddUint("train_threshold", settings.train_threshold())
-      .AddUint("retrain_growth", settings.retrain_growth())
-      .ToString();
+      .AddUint("retrain_growth", settings.retrain_growth());
+  // Servers that predate the setting leave it unset.
+  if (settings.has_prune_epsilon()) {
+    json.AddRaw("prune_epsilon", JsonFloat(settings.prune_epsilon()));
+  }
+  return json.ToString();
 }
 
 std::string IndexJson(const v1::IndexInfo& index) {
@@ -257,13 +261,24 @@ std::string IndexText(const v1::IndexInfo& index) {
                       " bytes in memory");
 }
 
+// The "prune epsilon:" line of describe, or nothing when the server did not report it.
+std::string PruneEpsilonText(const v1::IndexSettings& settings) {
+  if (!settings.has_prune_epsilon()) {
+    return "";
+  }
+  const float epsilon = settings.prune_epsilon();
+  return absl::StrCat("prune epsilon: ", JsonFloat(epsilon),
+                      epsilon < 0 ? " (pruning off)" : "", "\n");
+}
+
 std::string CollectionText(const v1::CollectionInfo& info) {
   return absl::StrCat("name:          ", info.name(), "\n", "dimension:     ", info.dimension(),
                       "\n", "metric:        ", ToAbsl(MetricName(info.metric())), "\n",
                       "vectors:       ", info.vector_count(), "\n",
                       "tenants:       ", info.tenant_count(), "\n", "bytes:         ", info.bytes(),
                       "\n", "created (UTC): ", FormatUnixMillis(info.created_unix_ms()), "\n",
-                      "index:         ", IndexText(info.index()), "\n");
+                      "index:         ", IndexText(info.index()), "\n",
+                      PruneEpsilonText(info.index().settings()));
 }
 
 std::string CollectionTable(const std::vector<v1::CollectionInfo>& collections) {

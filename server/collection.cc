@@ -28,6 +28,7 @@ index::CuratorOptions CuratorOptionsFor(const storage::IndexSettingsRecord& sett
   options.merge_threshold = settings.merge_threshold;
   // The budget is counted in shortlists' worth of vectors, so it follows the settings.
   options.default_budget = kDefaultBudgetShortlists * settings.split_threshold;
+  options.prune_epsilon = settings.prune_epsilon;
   return options;
 }
 
@@ -48,6 +49,7 @@ index::SearchOptions ToSearchOptions(const v1::SearchParams& params) {
   index::SearchOptions options;
   options.budget = params.budget();
   options.exact = params.exact();
+  if (params.has_prune_epsilon()) options.prune_epsilon = params.prune_epsilon();
   return options;
 }
 
@@ -581,8 +583,7 @@ absl::StatusOr<v1::GetResponse> Collection::Get(const std::string& tenant,
 
 absl::StatusOr<v1::SearchResponse> Collection::Search(const std::string& tenant,
                                                       const v1::SearchRequest& request) const {
-  RETURN_IF_ERROR(ValidateK(request.params().k()));
-  RETURN_IF_ERROR(ValidateBudget(request.params().budget()));
+  RETURN_IF_ERROR(ValidateSearchParams(request.params()));
   RETURN_IF_ERROR(ValidateVector("query", request.query(), dimension(),
                                  metric() == v1::METRIC_COSINE));
 
@@ -597,8 +598,7 @@ absl::StatusOr<v1::SearchResponse> Collection::Search(const std::string& tenant,
 
 absl::StatusOr<v1::SearchBatchResponse> Collection::SearchBatch(
     const std::string& tenant, const v1::SearchBatchRequest& request, absl::Time deadline) const {
-  RETURN_IF_ERROR(ValidateK(request.params().k()));
-  RETURN_IF_ERROR(ValidateBudget(request.params().budget()));
+  RETURN_IF_ERROR(ValidateSearchParams(request.params()));
   RETURN_IF_ERROR(ValidateBatchSize("queries", request.queries_size(), kMaxQueries));
   const size_t hits = size_t(request.queries_size()) * size_t(request.params().k());
   if (hits > kMaxBatchHits) {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "index/curator_index.h"
 
 namespace arbor::server {
 namespace {
@@ -94,6 +95,22 @@ absl::Status ValidateBudget(uint32_t budget) {
                                                  " (0 for the default)"));
 }
 
+absl::Status ValidatePruneEpsilon(absl::string_view field, float value) {
+  if (std::isfinite(value) && value <= kMaxPruneEpsilon) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " is ", value, "; it must be a finite number at most ",
+                   kMaxPruneEpsilon, " (0 prunes the most, a negative value turns pruning off)"));
+}
+
+absl::Status ValidateSearchParams(const v1::SearchParams& params) {
+  if (absl::Status k = ValidateK(params.k()); !k.ok()) return k;
+  if (absl::Status budget = ValidateBudget(params.budget()); !budget.ok()) return budget;
+  if (params.has_prune_epsilon()) {
+    return ValidatePruneEpsilon("params.prune_epsilon", params.prune_epsilon());
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 // Takes `value`, or `fallback` when it is zero, and checks it against [min, max].
@@ -126,6 +143,14 @@ absl::StatusOr<storage::IndexSettingsRecord> ResolveIndexSettings(
   if (!train.ok()) return train.status();
   auto growth = SettingInRange<uint32_t>("retrain_growth", settings.retrain_growth(), 4, 2, 1000);
   if (!growth.ok()) return growth.status();
+  float prune_epsilon = index::kDefaultPruneEpsilon;
+  if (settings.has_prune_epsilon()) {
+    prune_epsilon = settings.prune_epsilon();
+    if (absl::Status valid = ValidatePruneEpsilon("index.prune_epsilon", prune_epsilon);
+        !valid.ok()) {
+      return valid;
+    }
+  }
 
   record.branching = *branching;
   record.max_leaf_size = *leaf;
@@ -133,6 +158,7 @@ absl::StatusOr<storage::IndexSettingsRecord> ResolveIndexSettings(
   record.merge_threshold = *merge;
   record.train_threshold = *train;
   record.retrain_growth = *growth;
+  record.prune_epsilon = prune_epsilon;
   return record;
 }
 
@@ -144,6 +170,7 @@ v1::IndexSettings ToProto(const storage::IndexSettingsRecord& settings) {
   proto.set_merge_threshold(settings.merge_threshold);
   proto.set_train_threshold(settings.train_threshold);
   proto.set_retrain_growth(settings.retrain_growth);
+  proto.set_prune_epsilon(settings.prune_epsilon);
   return proto;
 }
 

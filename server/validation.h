@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "arbor/v1/admin.pb.h"
+#include "arbor/v1/vector.pb.h"
 #include "storage/schema.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/repeated_field.h"
@@ -49,7 +50,19 @@ absl::Status ValidateK(int32_t k);
 inline constexpr uint32_t kMaxBudget = 1000000;
 absl::Status ValidateBudget(uint32_t budget);
 
-// Fills the defaults of an IndexSettings message and checks every field's range.
+// Upper limit of prune_epsilon in IndexSettings and SearchParams. At this value an l2 or cosine
+// search prunes only nodes more than 101 times as far from the query as the first shortlist.
+inline constexpr float kMaxPruneEpsilon = 100.0f;
+
+// Rejects NaN, infinities and values above kMaxPruneEpsilon. Negative finite values are valid
+// and turn pruning off. `field` names the request field, such as "params.prune_epsilon".
+absl::Status ValidatePruneEpsilon(absl::string_view field, float value);
+
+// Checks params.k, params.budget and, when set, params.prune_epsilon.
+absl::Status ValidateSearchParams(const v1::SearchParams& params);
+
+// Fills the defaults of an IndexSettings message and checks every field's range. An unset
+// prune_epsilon becomes index::kDefaultPruneEpsilon.
 absl::StatusOr<storage::IndexSettingsRecord> ResolveIndexSettings(const v1::IndexSettings& settings);
 v1::IndexSettings ToProto(const storage::IndexSettingsRecord& settings);
 

@@ -92,6 +92,12 @@ absl::StatusOr<int64_t> ValueReader::I64() {
   return static_cast<int64_t>(*v);
 }
 
+absl::StatusOr<float> ValueReader::F32() {
+  auto bits = U32();
+  if (!bits.ok()) return bits.status();
+  return std::bit_cast<float>(*bits);
+}
+
 absl::StatusOr<std::string> ValueReader::String() {
   auto size = U32();
   if (!size.ok()) return size.status();

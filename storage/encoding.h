@@ -6,6 +6,7 @@
 // its input: a short or malformed value is a DataLoss error.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ class ValueWriter {
   void U32(uint32_t v);
   void U64(uint64_t v);
   void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void F32(float v) { U32(std::bit_cast<uint32_t>(v)); }  // the IEEE 754 bits, little-endian
   void String(absl::string_view s);  // length-prefixed
   void Floats(const float* values, size_t count);  // raw, the count is known from the schema
 
@@ -57,6 +59,7 @@ class ValueReader {
   absl::StatusOr<uint32_t> U32();
   absl::StatusOr<uint64_t> U64();
   absl::StatusOr<int64_t> I64();
+  absl::StatusOr<float> F32();
   absl::StatusOr<std::string> String();
   absl::Status Floats(float* out, size_t count);
   // Fails unless every byte was consumed.

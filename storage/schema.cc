@@ -7,6 +7,10 @@ namespace arbor::storage {
 namespace {
 
 constexpr uint8_t kCatalogVersion = 1;
+// Collection records have their own format version, because tenant and key records did not
+// change. Version 2 appends index.prune_epsilon, and version 1 records still decode with
+// kVersion1PruneEpsilon.
+constexpr uint8_t kCollectionVersion = 2;
 constexpr uint8_t kVectorVersion = 1;
 constexpr uint8_t kAclVersion = 1;
 constexpr uint8_t kIndexVersion = 1;
@@ -92,7 +96,7 @@ absl::StatusOr<DecodedVectorKey> DecodeVectorKey(absl::string_view key) {
 }
 
 std::string EncodeCollection(const CollectionRecord& record) {
-  ValueWriter w(kCatalogVersion);
+  ValueWriter w(kCollectionVersion);
   w.U32(record.id);
   w.String(record.name);
   w.U32(record.dimension);
@@ -105,12 +109,13 @@ std::string EncodeCollection(const CollectionRecord& record) {
   w.U32(record.index.merge_threshold);
   w.U64(record.index.train_threshold);
   w.U32(record.index.retrain_growth);
+  w.F32(record.index.prune_epsilon);
   return w.Take();
 }
 
 absl::StatusOr<CollectionRecord> DecodeCollection(absl::string_view bytes) {
   ValueReader r(bytes, "collection record");
-  RETURN_IF_ERROR(r.ExpectVersion(1, kCatalogVersion));
+  RETURN_IF_ERROR(r.ExpectVersion(1, kCollectionVersion));
   CollectionRecord record;
   ASSIGN_OR_RETURN(record.id, r.U32());
   ASSIGN_OR_RETURN(record.name, r.String());
@@ -124,6 +129,9 @@ absl::StatusOr<CollectionRecord> DecodeCollection(absl::string_view bytes) {
   ASSIGN_OR_RETURN(record.index.merge_threshold, r.U32());
   ASSIGN_OR_RETURN(record.index.train_threshold, r.U64());
   ASSIGN_OR_RETURN(record.index.retrain_growth, r.U32());
+  if (r.version() >= 2) {
+    ASSIGN_OR_RETURN(record.index.prune_epsilon, r.F32());
+  }
   RETURN_IF_ERROR(r.ExpectEnd());
   return record;
 }

@@ -32,6 +32,10 @@ inline constexpr char kRecordsFamily[] = "records";
 inline constexpr char kAclFamily[] = "acl";
 inline constexpr char kIndexFamily[] = "index";
 
+// The prune_epsilon of a collection whose record has format version 1, which has no such
+// field. Every collection was searched with 1.0 before the setting was stored.
+inline constexpr float kVersion1PruneEpsilon = 1.0f;
+
 // Index settings of a collection, as resolved at creation (no zero fields).
 struct IndexSettingsRecord {
   uint32_t branching = 0;
@@ -40,6 +44,9 @@ struct IndexSettingsRecord {
   uint32_t merge_threshold = 0;
   uint64_t train_threshold = 0;
   uint32_t retrain_growth = 0;
+  // Query-aware pruning of index searches (index::CuratorOptions::prune_epsilon). A negative
+  // value turns it off.
+  float prune_epsilon = kVersion1PruneEpsilon;
 };
 
 struct CollectionRecord {

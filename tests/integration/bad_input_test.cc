@@ -75,9 +75,32 @@ class BadInputTest : public ArbordTest {
   }
 };
 
+// CreateCollection of "eps" (dimension 4, l2) with index.prune_epsilon set to `epsilon`.
+std::function<grpc::Status(ArborClient&)> CreateWithPruneEpsilon(float epsilon) {
+  return [=](ArborClient& c) {
+    v1::CreateCollectionRequest request;
+    request.set_name("eps");
+    request.set_dimension(4);
+    request.set_metric(v1::METRIC_L2);
+    request.mutable_index()->set_prune_epsilon(epsilon);
+    v1::CollectionInfo info;
+    return c.Call(&v1::AdminService::Stub::CreateCollection, request, &info);
+  };
+}
+
 std::vector<BadInputCase> AdminCases() {
   const std::string long_name(65, 'a');
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float infinity = std::numeric_limits<float>::infinity();
   return {
+      {"prune_epsilon NaN", CreateWithPruneEpsilon(nan), Code::INVALID_ARGUMENT,
+       "index.prune_epsilon is nan"},
+      {"prune_epsilon infinity", CreateWithPruneEpsilon(infinity), Code::INVALID_ARGUMENT,
+       "index.prune_epsilon is inf"},
+      {"prune_epsilon -infinity", CreateWithPruneEpsilon(-infinity), Code::INVALID_ARGUMENT,
+       "index.prune_epsilon is -inf"},
+      {"prune_epsilon 100.5", CreateWithPruneEpsilon(100.5f), Code::INVALID_ARGUMENT,
+       "index.prune_epsilon is 100.5; it must be a finite number at most 100"},
       {"collection name empty",
        [](ArborClient& c) { return c.CreateCollection("", 4, v1::METRIC_L2); },
        Code::INVALID_ARGUMENT, "name"},
@@ -277,10 +300,49 @@ std::vector<BadInputCase> ReadCases() {
       return c.SearchBatch("docs", "alice", queries, k, &response);
     };
   };
+  auto search_epsilon = [](float epsilon) {
+    return [=](ArborClient& c) {
+      v1::SearchRequest request;
+      request.set_collection("docs");
+      request.set_tenant("alice");
+      const std::vector<float> query = Filled(4, 1);
+      request.mutable_query()->Add(query.begin(), query.end());
+      request.mutable_params()->set_k(2);
+      request.mutable_params()->set_prune_epsilon(epsilon);
+      v1::SearchResponse response;
+      return c.Call(&v1::VectorService::Stub::Search, request, &response);
+    };
+  };
+  auto search_batch_epsilon = [](float epsilon) {
+    return [=](ArborClient& c) {
+      v1::SearchBatchRequest request;
+      request.set_collection("docs");
+      request.set_tenant("alice");
+      const std::vector<float> query = Filled(4, 1);
+      request.add_queries()->mutable_values()->Add(query.begin(), query.end());
+      request.mutable_params()->set_k(2);
+      request.mutable_params()->set_prune_epsilon(epsilon);
+      v1::SearchBatchResponse response;
+      return c.Call(&v1::VectorService::Stub::SearchBatch, request, &response);
+    };
+  };
+  const float infinity = std::numeric_limits<float>::infinity();
   std::vector<std::vector<float>> third_query_short(5, Filled(4, 1));
   third_query_short[3] = Filled(2, 1);
 
   return {
+      {"search prune_epsilon NaN", search_epsilon(nan), Code::INVALID_ARGUMENT,
+       "params.prune_epsilon is nan"},
+      {"search prune_epsilon infinity", search_epsilon(infinity), Code::INVALID_ARGUMENT,
+       "params.prune_epsilon is inf"},
+      {"search prune_epsilon 100.5", search_epsilon(100.5f), Code::INVALID_ARGUMENT,
+       "params.prune_epsilon is 100.5; it must be a finite number at most 100"},
+      {"search batch prune_epsilon NaN", search_batch_epsilon(nan), Code::INVALID_ARGUMENT,
+       "params.prune_epsilon is nan"},
+      {"search batch prune_epsilon -infinity", search_batch_epsilon(-infinity),
+       Code::INVALID_ARGUMENT, "params.prune_epsilon is -inf"},
+      {"search batch prune_epsilon 100.5", search_batch_epsilon(100.5f), Code::INVALID_ARGUMENT,
+       "params.prune_epsilon is 100.5"},
       {"search k 0", search("docs", Filled(4, 1), 0), Code::INVALID_ARGUMENT, "params.k"},
       {"search k -1", search("docs", Filled(4, 1), -1), Code::INVALID_ARGUMENT, "params.k"},
       {"search k 1025", search("docs", Filled(4, 1), 1025), Code::INVALID_ARGUMENT, "params.k"},

@@ -161,3 +161,16 @@ def optional_int(argument: str, value: Optional[Any], maximum: int) -> int:
     if value is None:
         return 0
     return check_int(argument, value, 0, maximum)
+
+
+def optional_float(argument: str, value: Optional[Any]) -> Optional[float]:
+    """Return None for None, else `value` as a float after checking that it is a real number.
+
+    The value's range is left to the server, so that NaN and infinity get its message too.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{argument} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)

@@ -295,6 +295,7 @@ class Client:
 
     def search(self, collection: str, *, tenant: str, vector: Any, k: int = 10,
                exact: bool = False, budget: Optional[int] = None,
+               prune_epsilon: Optional[float] = None,
                timeout: Any = _DEFAULT) -> List[Hit]:
         """Return the k vectors nearest to `vector` among those `tenant` may read, best first.
 
@@ -302,15 +303,20 @@ class Client:
         readable vector instead of using the index. budget is the number of candidates the
         index gathers before its exact scan, and None uses the server's default,
         max(2 * split_threshold, 16 * k, a tenth of the vectors the tenant can read).
+        prune_epsilon replaces the collection's IndexSettings.prune_epsilon for this call. 0
+        prunes the most, a negative value turns pruning off, and None keeps the collection's
+        setting.
         """
         query = _convert.to_vector("vector", vector)
         request = vector_pb2.SearchRequest(**self._vector_request_fields(collection, tenant),
-                                           params=_search_params(k, exact, budget))
+                                           params=_search_params(k, exact, budget,
+                                                                 prune_epsilon))
         _wire.merge_floats(request, "query", query)
         return hits_from_proto(self._call(self._vectors.Search, request, timeout).hits)
 
     def search_batch(self, collection: str, *, tenant: str, vectors: Any, k: int = 10,
                      exact: bool = False, budget: Optional[int] = None,
+                     prune_epsilon: Optional[float] = None,
                      timeout: Any = _DEFAULT) -> List[List[Hit]]:
         """Search with each row of the 2-d `vectors` (up to 1,024 rows) in one request.
 
@@ -318,7 +324,8 @@ class Client:
         """
         matrix = _convert.to_matrix("vectors", vectors)
         request = vector_pb2.SearchBatchRequest(**self._vector_request_fields(collection, tenant),
-                                                params=_search_params(k, exact, budget))
+                                                params=_search_params(k, exact, budget,
+                                                                      prune_epsilon))
         for row in matrix:
             _wire.merge_floats(request.queries.add(), "values", row)
         response = self._call(self._vectors.SearchBatch, request, timeout)
@@ -460,11 +467,16 @@ def _index_settings(index: Any) -> Optional[IndexSettings]:
     raise TypeError(f"index must be arbor.IndexSettings or a dict, got {type(index).__name__}")
 
 
-def _search_params(k: Any, exact: Any, budget: Any) -> vector_pb2.SearchParams:
+def _search_params(k: Any, exact: Any, budget: Any,
+                   prune_epsilon: Any) -> vector_pb2.SearchParams:
     # k is an int32 in the API so that a negative k reaches the server and gets its message.
     if not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be a bool, got {type(exact).__name__} {exact!r}")
-    return vector_pb2.SearchParams(
+    params = vector_pb2.SearchParams(
         k=_convert.check_int("k", k, -_convert.INT32_MAX - 1, _convert.INT32_MAX),
         exact=bool(exact),
         budget=_convert.optional_int("budget", budget, _convert.UINT32_MAX))
+    epsilon = _convert.optional_float("prune_epsilon", prune_epsilon)
+    if epsilon is not None:
+        params.prune_epsilon = epsilon
+    return params

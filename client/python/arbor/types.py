@@ -81,6 +81,12 @@ class IndexSettings:
     Defaults and ranges: branching 16 (2 to 256), max_leaf_size 256 (8 to
     100,000), split_threshold 128 (4 to 100,000), merge_threshold split_threshold / 4 (below
     split_threshold), train_threshold 10,000 vectors (at least 2), retrain_growth 4 (2 to 1,000).
+
+    prune_epsilon sets query-aware pruning: a search stops at tree nodes more than
+    1 + prune_epsilon times as far from the query as the first shortlist it scans. 0 prunes
+    the most and a negative value turns pruning off. It must be finite and at most 100, and
+    None (not 0) takes the server's default of 1.0. The server stores it as a float32, so
+    describe_collection returns it rounded to float32.
     """
 
     branching: int = 0
@@ -89,6 +95,7 @@ class IndexSettings:
     merge_threshold: int = 0
     train_threshold: int = 0
     retrain_growth: int = 0
+    prune_epsilon: Optional[float] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +175,10 @@ def index_settings_to_proto(settings: Optional[IndexSettings]) -> admin_pb2.Inde
     """Convert IndexSettings (None means every default) to its message."""
     if settings is None:
         return admin_pb2.IndexSettings()
-    return admin_pb2.IndexSettings(**dataclasses.asdict(settings))
+    fields = dataclasses.asdict(settings)
+    if fields["prune_epsilon"] is None:
+        del fields["prune_epsilon"]  # unset, so that the server applies its default
+    return admin_pb2.IndexSettings(**fields)
 
 
 def index_settings_from_proto(message: admin_pb2.IndexSettings) -> IndexSettings:
@@ -179,6 +189,7 @@ def index_settings_from_proto(message: admin_pb2.IndexSettings) -> IndexSettings
         merge_threshold=message.merge_threshold,
         train_threshold=message.train_threshold,
         retrain_growth=message.retrain_growth,
+        prune_epsilon=(message.prune_epsilon if message.HasField("prune_epsilon") else None),
     )
 
 

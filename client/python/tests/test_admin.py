@@ -59,7 +59,8 @@ class AdminTest(unittest.TestCase):
 
     def test_index_settings(self):
         settings = arbor.IndexSettings(branching=4, max_leaf_size=8, split_threshold=16,
-                                       merge_threshold=3, train_threshold=500, retrain_growth=3)
+                                       merge_threshold=3, train_threshold=500, retrain_growth=3,
+                                       prune_epsilon=0.5)
         info = self.client.describe_collection(self.new_collection(index=settings))
         self.assertEqual(info.index.settings, settings)
 
@@ -69,6 +70,26 @@ class AdminTest(unittest.TestCase):
         # Fields left at 0 take the server's defaults.
         self.assertEqual(from_dict.index.settings.max_leaf_size, 256)
         self.assertEqual(from_dict.index.settings.split_threshold, 128)
+        self.assertEqual(from_dict.index.settings.prune_epsilon, 1.0)
+
+    def test_prune_epsilon_setting(self):
+        # 0 is a setting of its own, not the default, and negative values turn pruning off.
+        for value in (0, -1.0, 100):
+            with self.subTest(prune_epsilon=value):
+                name = self.new_collection(index=arbor.IndexSettings(prune_epsilon=value))
+                info = self.client.describe_collection(name)
+                self.assertEqual(info.index.settings.prune_epsilon, value)
+                self.assertIsInstance(info.index.settings.prune_epsilon, float)
+
+    def test_prune_epsilon_setting_rejected(self):
+        for value, printed in ((float("nan"), "nan"), (float("inf"), "inf"), (100.5, "100.5")):
+            with self.subTest(prune_epsilon=value):
+                name = unique_name("coll")
+                self.assert_arbor_error(
+                    lambda: self.client.create_collection(
+                        name, dim=4, index=arbor.IndexSettings(prune_epsilon=value)),
+                    "INVALID_ARGUMENT", f"index.prune_epsilon is {printed}", "at most 100")
+                self.assertNotIn(name, [info.name for info in self.client.list_collections()])
 
     def test_index_settings_out_of_range(self):
         self.assert_arbor_error(

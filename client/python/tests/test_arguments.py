@@ -111,6 +111,10 @@ class ArgumentChecksTest(unittest.TestCase):
         self.assert_value_error(self.search([1.0], k=2**31), "k is 2147483648")
         self.assert_value_error(self.search([1.0], budget=-1), "budget is -1", "between 0 and")
         self.assert_type_error(self.search([1.0], exact="yes"), "exact must be a bool")
+        self.assert_type_error(self.search([1.0], prune_epsilon="0.5"),
+                               "prune_epsilon must be a number", "str '0.5'")
+        self.assert_type_error(self.search([1.0], prune_epsilon=False),
+                               "prune_epsilon must be a number", "bool")
 
     def test_names(self):
         self.assert_type_error(lambda: self.client.create_collection(5, dim=3),

@@ -153,6 +153,53 @@ class SearchTest(unittest.TestCase):
                 true_score = float(((data["a"][hit.id] - query) ** 2).sum())
                 self.assertAlmostEqual(hit.score, true_score, delta=1e-4 * max(1, true_score))
 
+    def test_prune_epsilon(self):
+        """Check that prune_epsilon reaches the index, and that turned off it returns exact hits."""
+        settings = arbor.IndexSettings(branching=4, max_leaf_size=16, split_threshold=8,
+                                       train_threshold=400)
+        count = 1200
+        name, data = self.make_collection("l2", ["a"], count, index=settings)
+        self.wait_until_trained(name)
+        refs = [("a", id) for id in range(count)]
+        queries = self.rng.standard_normal((30, DIM))
+        exact = self.client.search_batch(name, tenant="a", vectors=queries, k=10, exact=True)
+
+        unpruned = self.client.search_batch(name, tenant="a", vectors=queries, k=10,
+                                            budget=count, prune_epsilon=-1)
+        for query_index, query in enumerate(queries):
+            with self.subTest(query=query_index):
+                expected = brute_force(data["a"], refs, query, 10, "l2")
+                self.assert_hits_match(exact[query_index], expected)
+                self.assert_hits_match(unpruned[query_index], expected)
+                self.assert_hits_match(
+                    self.client.search(name, tenant="a", vector=query, k=10, budget=count,
+                                       prune_epsilon=-1.0), expected)
+
+        # The strictest pruning stops before the budget runs out, so some hits differ.
+        strictest = self.client.search_batch(name, tenant="a", vectors=queries, k=10,
+                                             budget=count, prune_epsilon=0)
+        differing = [i for i in range(len(queries))
+                     if [(hit.owner, hit.id) for hit in strictest[i]]
+                     != [(hit.owner, hit.id) for hit in exact[i]]]
+        self.assertGreater(len(differing), 0,
+                           "prune_epsilon=0 returned the exact hits for every query")
+
+    def test_prune_epsilon_rejected(self):
+        name, _ = self.make_collection("l2", ["a"], 20)
+        for value, printed in ((float("nan"), "nan"), (float("-inf"), "-inf"), (100.5, "100.5")):
+            for batch in (False, True):
+                with self.subTest(prune_epsilon=value, batch=batch):
+                    with self.assertRaises(arbor.ArborError) as raised:
+                        if batch:
+                            self.client.search_batch(name, tenant="a", vectors=np.ones((2, DIM)),
+                                                     prune_epsilon=value)
+                        else:
+                            self.client.search(name, tenant="a", vector=np.ones(DIM),
+                                               prune_epsilon=value)
+                    self.assertEqual(raised.exception.code, "INVALID_ARGUMENT")
+                    self.assertIn(f"params.prune_epsilon is {printed}", raised.exception.message)
+                    self.assertIn("at most 100", raised.exception.message)
+
     def wait_until_trained(self, name):
         deadline = time.monotonic() + TRAIN_TIMEOUT_SECONDS
         while time.monotonic() < deadline:

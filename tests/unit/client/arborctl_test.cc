@@ -169,6 +169,18 @@ TEST(JsonOutputTest, FormatsCollection) {
             "\"retrain_growth\": 4}}}");
 }
 
+TEST(JsonOutputTest, FormatsPruneEpsilonWhenSet) {
+  // A server that predates the setting leaves it unset.
+  v1::CollectionInfo info;
+  info.mutable_index()->mutable_settings()->set_retrain_growth(4);
+  EXPECT_THAT(CollectionJson(info), Not(HasSubstr("prune_epsilon")));
+
+  info.mutable_index()->mutable_settings()->set_prune_epsilon(0.3f);
+  EXPECT_THAT(CollectionJson(info), EndsWith("\"retrain_growth\": 4, \"prune_epsilon\": 0.3}}}"));
+  info.mutable_index()->mutable_settings()->set_prune_epsilon(-1.0f);
+  EXPECT_THAT(CollectionJson(info), EndsWith("\"retrain_growth\": 4, \"prune_epsilon\": -1}}}"));
+}
+
 TEST(JsonOutputTest, FormatsSearchResult) {
   v1::SearchResponse response;
   v1::Hit* hit = response.add_hits();
@@ -475,6 +487,43 @@ TEST_F(ArborctlTest, DescribePrintsJson) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, StartsWith("name:          docs\ndimension:     3\nmetric:        l2\n"
                                    "vectors:       0\ntenants:       0\n"));
+}
+
+TEST_F(ArborctlTest, CreateSetsPruneEpsilon) {
+  RunResult created = RunAdmin({"collection", "create", "half", "--dim", "2", "--metric", "l2",
+                                "--prune-epsilon", "0.5"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  RunResult off = RunAdmin({"collection", "create", "off", "--dim", "2", "--metric", "l2",
+                            "--prune-epsilon", "-1"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  CreateCollection("default", 2);
+
+  RunResult half_json = RunAdmin({"--json", "collection", "describe", "half"});
+  ASSERT_EQ(half_json.exit_code, 0) << half_json.err;
+  EXPECT_THAT(half_json.out, HasSubstr("\"retrain_growth\": 4, \"prune_epsilon\": 0.5}"));
+  RunResult half_text = RunAdmin({"collection", "describe", "half"});
+  ASSERT_EQ(half_text.exit_code, 0) << half_text.err;
+  EXPECT_THAT(half_text.out, EndsWith("\nprune epsilon: 0.5\n"));
+
+  RunResult off_text = RunAdmin({"collection", "describe", "off"});
+  ASSERT_EQ(off_text.exit_code, 0) << off_text.err;
+  EXPECT_THAT(off_text.out, EndsWith("\nprune epsilon: -1 (pruning off)\n"));
+
+  RunResult default_json = RunAdmin({"--json", "collection", "describe", "default"});
+  ASSERT_EQ(default_json.exit_code, 0) << default_json.err;
+  EXPECT_THAT(default_json.out, HasSubstr("\"prune_epsilon\": 1}"));
+}
+
+TEST_F(ArborctlTest, CreateRejectsPruneEpsilonOverLimit) {
+  RunResult result = RunAdmin({"collection", "create", "big", "--dim", "2", "--metric", "l2",
+                               "--prune-epsilon", "101"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err,
+              StartsWith("error: INVALID_ARGUMENT: index.prune_epsilon is 101; it must be"));
+
+  RunResult list = RunAdmin({"collection", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, Not(HasSubstr("big")));
 }
 
 TEST_F(ArborctlTest, JsonFlagAfterSubcommand) {
@@ -908,6 +957,32 @@ TEST_F(ArborctlTest, SearchQueryFileSplitsBatches) {
     }
     ASSERT_EQ(lines[q], ExpectedSearchLine(q, hits)) << "query " << q;
   }
+}
+
+TEST_F(ArborctlTest, SearchSendsPruneEpsilon) {
+  // The collection is too small for a trained index, so a valid value leaves the hits exact.
+  // An invalid value shows that the flag reaches the server, through Search (--vector) and
+  // through SearchBatch (--query-file).
+  CreateCollection("v", 2);
+  WriteBytes(dir_.File("v.fbin"), FbinBytes(3, 2, {0, 0, -1, 1, 3, 4}));
+  ASSERT_EQ(RunAdmin({"import", "v", "--file", dir_.File("v.fbin"), "--tenant", "t"}).exit_code, 0);
+
+  RunResult off = RunAdmin({"--json", "search", "v", "--tenant", "t", "--vector", "-1,0.5",
+                            "--k", "2", "--prune-epsilon", "-1"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.out,
+            "{\"query\": 0, \"results\": [{\"owner\": \"t\", \"id\": 1, \"score\": 0.25}, "
+            "{\"owner\": \"t\", \"id\": 0, \"score\": 1.25}]}\n");
+
+  RunResult single = RunAdmin({"search", "v", "--tenant", "t", "--vector", "-1,0.5", "--k", "2",
+                               "--prune-epsilon", "101"});
+  EXPECT_EQ(single.exit_code, 1);
+  EXPECT_THAT(single.err, StartsWith("error: INVALID_ARGUMENT: params.prune_epsilon is 101;"));
+
+  RunResult batch = RunAdmin({"search", "v", "--tenant", "t", "--query-file",
+                              dir_.File("v.fbin"), "--k", "2", "--prune-epsilon", "1e9"});
+  EXPECT_EQ(batch.exit_code, 1);
+  EXPECT_THAT(batch.err, StartsWith("error: INVALID_ARGUMENT: params.prune_epsilon is 1e+09;"));
 }
 
 TEST_F(ArborctlTest, SearchTextTable) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -46,8 +47,28 @@ CollectionRecord SampleCollection() {
   record.metric = 3;
   record.created_unix_ms = -1234567890123;  // negative to cover the sign of I64
   record.next_tenant_id = 0xfffffffe;
-  record.index = {16, 256, 128, 32, uint64_t{1} << 40, 4};
+  record.index = {16, 256, 128, 32, uint64_t{1} << 40, 4, 0.25f};
   return record;
+}
+
+// SampleCollection() encoded field by field in format version 1, which has the same fields in
+// the same order but no index.prune_epsilon.
+std::string SampleCollectionVersion1() {
+  const CollectionRecord record = SampleCollection();
+  ValueWriter w(1);
+  w.U32(record.id);
+  w.String(record.name);
+  w.U32(record.dimension);
+  w.U8(record.metric);
+  w.I64(record.created_unix_ms);
+  w.U32(record.next_tenant_id);
+  w.U32(record.index.branching);
+  w.U32(record.index.max_leaf_size);
+  w.U32(record.index.split_threshold);
+  w.U32(record.index.merge_threshold);
+  w.U64(record.index.train_threshold);
+  w.U32(record.index.retrain_growth);
+  return w.Take();
 }
 
 TenantRecord SampleTenant() {
@@ -99,6 +120,7 @@ TEST(ValueCodec, RoundTripsEveryFieldType) {
   writer.U32(0xdeadbeef);
   writer.U64(0x0123456789abcdefULL);
   writer.I64(-5);
+  writer.F32(-2.5f);
   writer.String("");
   writer.String(std::string("with\0nul", 8));
   writer.Floats(floats, 4);
@@ -111,6 +133,7 @@ TEST(ValueCodec, RoundTripsEveryFieldType) {
   EXPECT_EQ(*reader.U32(), 0xdeadbeefu);
   EXPECT_EQ(*reader.U64(), 0x0123456789abcdefULL);
   EXPECT_EQ(*reader.I64(), -5);
+  EXPECT_EQ(*reader.F32(), -2.5f);
   EXPECT_EQ(*reader.String(), "");
   EXPECT_EQ(*reader.String(), std::string("with\0nul", 8));
   float decoded[4] = {};
@@ -126,6 +149,12 @@ TEST(ValueCodec, IntegersAreLittleEndian) {
   ValueWriter writer(1);
   writer.U32(0x01020304);
   EXPECT_EQ(writer.Take(), std::string("\x01\x04\x03\x02\x01", 5));
+}
+
+TEST(ValueCodec, FloatIsLittleEndianIeee754) {
+  ValueWriter writer(1);
+  writer.F32(1.0f);  // 0x3f800000
+  EXPECT_EQ(writer.Take(), std::string("\x01\x00\x00\x80\x3f", 5));
 }
 
 TEST(ValueCodec, TruncatedReadIsDataLossNamingTheValue) {
@@ -198,6 +227,57 @@ TEST(CollectionCodec, RoundTrips) {
   EXPECT_EQ(decoded->index.merge_threshold, 32u);
   EXPECT_EQ(decoded->index.train_threshold, uint64_t{1} << 40);
   EXPECT_EQ(decoded->index.retrain_growth, 4u);
+  EXPECT_EQ(decoded->index.prune_epsilon, 0.25f);
+}
+
+TEST(CollectionCodec, RoundTripsEveryPruneEpsilon) {
+  for (float epsilon : {-1.0f, -0.0f, 0.0f, 1.0f, 100.0f, std::numeric_limits<float>::min()}) {
+    SCOPED_TRACE(testing::Message() << "prune_epsilon " << epsilon);
+    CollectionRecord record = SampleCollection();
+    record.index.prune_epsilon = epsilon;
+    const absl::StatusOr<CollectionRecord> decoded = DecodeCollection(EncodeCollection(record));
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(std::bit_cast<uint32_t>(decoded->index.prune_epsilon),
+              std::bit_cast<uint32_t>(epsilon));
+  }
+}
+
+TEST(CollectionCodec, WritesFormatVersion2) {
+  const std::string encoded = EncodeCollection(SampleCollection());
+  ASSERT_FALSE(encoded.empty());
+  EXPECT_EQ(encoded[0], 2);
+  EXPECT_EQ(encoded.size(), SampleCollectionVersion1().size() + sizeof(float));
+}
+
+TEST(CollectionCodec, DecodesVersion1WithDefaultPruneEpsilon) {
+  const CollectionRecord expected = SampleCollection();
+  const absl::StatusOr<CollectionRecord> decoded = DecodeCollection(SampleCollectionVersion1());
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->id, expected.id);
+  EXPECT_EQ(decoded->name, expected.name);
+  EXPECT_EQ(decoded->dimension, expected.dimension);
+  EXPECT_EQ(decoded->metric, expected.metric);
+  EXPECT_EQ(decoded->created_unix_ms, expected.created_unix_ms);
+  EXPECT_EQ(decoded->next_tenant_id, expected.next_tenant_id);
+  EXPECT_EQ(decoded->index.branching, expected.index.branching);
+  EXPECT_EQ(decoded->index.max_leaf_size, expected.index.max_leaf_size);
+  EXPECT_EQ(decoded->index.split_threshold, expected.index.split_threshold);
+  EXPECT_EQ(decoded->index.merge_threshold, expected.index.merge_threshold);
+  EXPECT_EQ(decoded->index.train_threshold, expected.index.train_threshold);
+  EXPECT_EQ(decoded->index.retrain_growth, expected.index.retrain_growth);
+  EXPECT_EQ(decoded->index.prune_epsilon, 1.0f);
+}
+
+TEST(CollectionCodec, Version1TruncationAndTrailingBytesAreDataLoss) {
+  const std::string version1 = SampleCollectionVersion1();
+  ExpectEveryPrefixIsDataLoss(version1, [](absl::string_view bytes) {
+    return DecodeCollection(bytes).status();
+  });
+
+  // A version 1 record followed by a float is not a version 2 record.
+  std::string with_float = version1;
+  with_float.append("\x00\x00\x80\x3f", 4);
+  EXPECT_EQ(DecodeCollection(with_float).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(TreeCheckpointCodec, RoundTrips) {
@@ -235,9 +315,9 @@ TEST(CollectionCodec, TrailingByteIsDataLoss) {
 
 TEST(CollectionCodec, FutureVersionIsDataLossNamingIt) {
   const absl::Status status =
-      DecodeCollection(WithVersion(EncodeCollection(SampleCollection()), 2)).status();
+      DecodeCollection(WithVersion(EncodeCollection(SampleCollection()), 3)).status();
   ASSERT_EQ(status.code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(status.message(), HasSubstr("format version 2"));
+  EXPECT_THAT(status.message(), HasSubstr("format version 3"));
   EXPECT_THAT(status.message(), HasSubstr("collection record"));
 }
 
