@@ -16,7 +16,8 @@ CuratorIndex::CuratorIndex(size_t dim, Metric metric, CuratorOptions options)
     : dim_(dim),
       metric_(metric),
       options_(options),
-      tree_(std::make_shared<ClusterTree>(dim)) {
+      tree_(std::make_shared<ClusterTree>(dim)),
+      vectors_(dim) {
   assert(options_.merge_threshold < options_.split_threshold);
 }
 
@@ -666,7 +667,6 @@ std::string CuratorIndex::CheckInvariants() const {
 
 size_t CuratorIndex::MemoryBytes() const {
   size_t bytes = VectorMemoryBytes() + tree_->MemoryBytes();
-  bytes += chunks_.capacity() * sizeof(chunks_[0]);
   bytes += slots_.capacity() * sizeof(SlotInfo) + free_slots_.capacity() * sizeof(Slot);
   bytes += slot_of_.capacity() * (sizeof(VectorKey) + sizeof(Slot) + 1);
   for (const SlotInfo& info : slots_) {
@@ -707,9 +707,7 @@ CuratorIndex::Slot CuratorIndex::AllocateSlot() {
   const Slot slot = static_cast<Slot>(slots_.size());
   slots_.emplace_back();
   versions_.push_back(0);
-  if ((slot >> kChunkShift) >= chunks_.size()) {
-    chunks_.push_back(std::make_unique<float[]>(kChunkSlots * dim_));
-  }
+  vectors_.Grow(size_t{slot} + 1);
   return slot;
 }
 

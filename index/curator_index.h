@@ -39,6 +39,7 @@
 #include "index/cluster_tree.h"
 #include "index/distance.h"
 #include "index/types.h"
+#include "index/vector_arena.h"
 
 namespace arbor::index {
 
@@ -201,7 +202,7 @@ class CuratorIndex {
   // containers' capacities). Walks every slot and tenant node, so it costs O(size()).
   size_t MemoryBytes() const;
   // The part of MemoryBytes() that stores vector values: whole chunks, free slots included. O(1).
-  size_t VectorMemoryBytes() const { return chunks_.size() * kChunkSlots * dim_ * sizeof(float); }
+  size_t VectorMemoryBytes() const { return vectors_.allocated_bytes(); }
 
   // Copies of the vectors, for training a tree: `max_count` slots sampled evenly.
   std::vector<float> SampleVectors(size_t max_count) const;
@@ -232,16 +233,8 @@ class CuratorIndex {
     size_t owned = 0;
   };
 
-  // Vectors live in fixed-size chunks of slots, so that growing the index never copies the
-  // vectors already stored (a doubling array stalled an upsert for ~50 ms at 100 MB).
-  static constexpr size_t kChunkShift = 10;
-  static constexpr size_t kChunkSlots = size_t{1} << kChunkShift;
-  float* SlotVector(Slot slot) {
-    return chunks_[slot >> kChunkShift].get() + (slot & (kChunkSlots - 1)) * dim_;
-  }
-  const float* SlotVector(Slot slot) const {
-    return chunks_[slot >> kChunkShift].get() + (slot & (kChunkSlots - 1)) * dim_;
-  }
+  float* SlotVector(Slot slot) { return vectors_.At(slot); }
+  const float* SlotVector(Slot slot) const { return vectors_.At(slot); }
 
   Slot AllocateSlot();
   void StoreValues(Slot slot, const float* values);
@@ -285,7 +278,9 @@ class CuratorIndex {
   const CuratorOptions options_;
   std::shared_ptr<const ClusterTree> tree_;
 
-  std::vector<std::unique_ptr<float[]>> chunks_;  // kChunkSlots vectors each, slot-major
+  // By slot. Growing never moves a stored vector (a doubling array stalled an upsert for
+  // ~50 ms at 100 MB), and huge pages cut the TLB misses of scans.
+  VectorArena vectors_;
   std::vector<SlotInfo> slots_;
   std::vector<uint32_t> versions_;  // by slot; changes whenever the slot's values change
   std::vector<Slot> free_slots_;
