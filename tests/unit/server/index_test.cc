@@ -1,7 +1,6 @@
 // The Curator index inside the database, on real data: training in the background round,
 // recall of the default budget against brute force, restart fidelity and retraining.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,6 +9,7 @@
 #include <set>
 
 #include "server/database.h"
+#include "tests/support/fashion_mnist_workload.h"
 #include "tests/unit/server/test_support.h"
 
 namespace arbor::server {
@@ -19,67 +19,11 @@ using test_support::DataCalls;
 using test_support::ScopedTempDir;
 
 constexpr char kAdminKey[] = "index-test-admin-key-0123456789";
-constexpr char kImages[] = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
-constexpr char kLabels[] = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
-constexpr char kQueries[] = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
-constexpr int kDim = 784;
+constexpr int kDim = static_cast<int>(test_data::kFashionDim);
 
-// Reads the first `count` items of a gzip idx file after its `header_bytes`-byte header.
-std::vector<uint8_t> ReadIdx(const char* path, size_t header_bytes, size_t count) {
-  gzFile file = gzopen(path, "rb");
-  EXPECT_NE(file, nullptr) << path << " is missing; deploy/install-deps.sh installs it";
-  if (file == nullptr) return {};
-  std::vector<uint8_t> bytes(header_bytes + count);
-  const int read = gzread(file, bytes.data(), static_cast<unsigned>(bytes.size()));
-  gzclose(file);
-  EXPECT_EQ(read, static_cast<int>(bytes.size())) << path;
-  return std::vector<uint8_t>(bytes.begin() + header_bytes, bytes.end());
-}
-
-struct Workload {
-  std::vector<float> vectors;             // kDim floats per vector, id = row
-  std::vector<int> owner;                 // tenant index per vector
-  std::map<int, std::set<int>> shared;    // vector -> extra readers
-  int tenants = 0;
-};
-
-// About 50 tenants with Zipf-like sizes, each drawing most vectors from one to three classes,
-// and 10% of vectors shared with one to three other tenants.
-Workload MakeWorkload(size_t count, int tenants, uint64_t seed) {
-  Workload workload;
-  workload.tenants = tenants;
-  const auto pixels = ReadIdx(kImages, 16, count * kDim);
-  const auto labels = ReadIdx(kLabels, 8, count);
-  workload.vectors.assign(pixels.begin(), pixels.end());
-
-  std::mt19937_64 rng(seed);
-  std::vector<double> weight(tenants);
-  for (int t = 0; t < tenants; ++t) weight[t] = 1.0 / (t + 1);
-  std::vector<std::set<int>> classes(tenants);
-  for (int t = 0; t < tenants; ++t) {
-    const int n = std::uniform_int_distribution<int>(1, 3)(rng);
-    while (static_cast<int>(classes[t].size()) < n) classes[t].insert(rng() % 10);
-  }
-  // A vector goes to a tenant that prefers its class, picked by weight; 10% go anywhere.
-  std::discrete_distribution<int> any_tenant(weight.begin(), weight.end());
-  for (size_t i = 0; i < count; ++i) {
-    std::vector<double> w(tenants, 0.0);
-    for (int t = 0; t < tenants; ++t) w[t] = classes[t].contains(labels[i]) ? weight[t] : 0.0;
-    const bool preferred = std::uniform_real_distribution<double>(0, 1)(rng) < 0.9 &&
-                           std::any_of(w.begin(), w.end(), [](double x) { return x > 0; });
-    workload.owner.push_back(preferred ? std::discrete_distribution<int>(w.begin(), w.end())(rng)
-                                       : any_tenant(rng));
-  }
-  for (size_t i = 0; i < count; ++i) {
-    if (rng() % 10 != 0) continue;
-    const int readers = std::uniform_int_distribution<int>(1, 3)(rng);
-    for (int r = 0; r < readers; ++r) {
-      const int t = static_cast<int>(rng() % tenants);
-      if (t != workload.owner[i]) workload.shared[i].insert(t);
-    }
-  }
-  return workload;
-}
+using test_data::MakeWorkload;
+using test_data::ReadQueries;
+using test_data::Workload;
 
 std::string TenantName(int t) { return absl::StrCat("t", t); }
 
@@ -161,26 +105,6 @@ class IndexTest : public ::testing::Test {
   Principal admin_;
 };
 
-// Brute force over the workload in double precision: the 10th smallest squared distance among
-// the vectors `tenant` may read.
-double TenthDistance(const Workload& workload, int tenant, const float* query) {
-  std::vector<double> distances;
-  for (size_t i = 0; i < workload.owner.size(); ++i) {
-    const auto shared = workload.shared.find(static_cast<int>(i));
-    const bool readable = workload.owner[i] == tenant ||
-                          (shared != workload.shared.end() && shared->second.contains(tenant));
-    if (!readable) continue;
-    double d = 0;
-    for (int j = 0; j < kDim; ++j) {
-      const double diff = double(query[j]) - workload.vectors[i * kDim + j];
-      d += diff * diff;
-    }
-    distances.push_back(d);
-  }
-  std::sort(distances.begin(), distances.end());
-  return distances.size() < 10 ? distances.back() : distances[9];
-}
-
 TEST_F(IndexTest, DefaultBudgetReachesRecallOnRealData) {
   const Workload workload = MakeWorkload(4000, 50, 1);
   Open();
@@ -203,7 +127,7 @@ TEST_F(IndexTest, DefaultBudgetReachesRecallOnRealData) {
   EXPECT_GE(deepest, 2u);
 
   // Queries: test images, the tenant drawn by size for half and uniformly for the other half.
-  const auto queries = ReadIdx(kQueries, 16, 200 * kDim);
+  const auto queries = ReadQueries(200);
   std::mt19937_64 rng(2);
   std::vector<double> sizes(workload.tenants, 0);
   for (int owner : workload.owner) sizes[owner]++;
@@ -213,7 +137,7 @@ TEST_F(IndexTest, DefaultBudgetReachesRecallOnRealData) {
   for (int q = 0; q < 200; ++q) {
     const int tenant = q % 2 == 0 ? by_size(rng) : static_cast<int>(rng() % workload.tenants);
     std::vector<float> query(queries.begin() + q * kDim, queries.begin() + (q + 1) * kDim);
-    const double tenth = TenthDistance(workload, tenant, query.data());
+    const double tenth = test_data::KthDistance(workload, tenant, query.data(), 10);
     const v1::SearchResponse exact = Search(tenant, query.data(), 10, 0, /*exact=*/true);
     const v1::SearchResponse hits = Search(tenant, query.data(), 10, 0);
     expected += exact.hits_size();
@@ -242,7 +166,7 @@ TEST_F(IndexTest, RestartRestoresTheSamePlacement) {
   }
 
   // A small budget makes results depend on which shortlists hold which vectors.
-  const auto queries = ReadIdx(kQueries, 16, 60 * kDim);
+  const auto queries = ReadQueries(60);
   auto run_all = [&] {
     std::vector<std::string> results;
     for (int q = 0; q < 60; ++q) {
