@@ -45,6 +45,9 @@ def parse_args():
     parser.add_argument("--plot", required=True, help="PNG to write")
     parser.add_argument("--plot-link", required=True,
                         help="path of the PNG as the report links it")
+    parser.add_argument("--notes",
+                        help="hand-written markdown (trials and separate runs) placed before "
+                             "the section on reproducing")
     return parser.parse_args()
 
 
@@ -931,6 +934,9 @@ def main():
 
     out.extend(e2e_section(workload, methods, rows, references, e2e_rows, mixes, threads))
     out.extend(pruning_section(load_pruning(args.results), workload))
+    if args.notes:
+        with open(args.notes, encoding="utf-8") as notes:
+            out.append(notes.read().rstrip("\n") + "\n")
 
     out.append("## Reproducing\n")
     out.append(

@@ -110,5 +110,6 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
 EOF
 
 "$python" tests/bench/make_report.py --results "$results" --environment "$out_dir/environment.json" \
-  --markdown "$markdown" --plot "$plot" --plot-link "$(basename "$plot")"
+  --markdown "$markdown" --plot "$plot" --plot-link "$(basename "$plot")" \
+  --notes tests/bench/report_notes.md
 echo "run_benchmarks: wrote $markdown and $plot (raw results in $results)" >&2
