@@ -24,8 +24,8 @@ struct WorkloadOptions {
   double shared_fraction = 0.1;     // share of the base vectors granted to further tenants
   size_t max_extra_readers = 10;    // a shared vector gets 1 to this many further readers
   size_t queries_per_mix = 1000;
-  // When set, a query is a test image of the class of a random vector the tenant can read, so
-  // that tenants search for their own kind of data; otherwise any test image.
+  // Query images: when set, each is a test image of the class of a random vector the tenant
+  // can read, so tenants search for their own kind of data. Otherwise any test image.
   bool tenant_class_queries = false;
   size_t k = 10;
   uint64_t seed = 42;

@@ -540,7 +540,7 @@ TEST(CuratorIndex, DefaultBudgetGrowsWithTheTenant) {
     index.Search(0, q.data(), 1, SearchOptions{}, &small);
     index.Search(1, q.data(), 1, SearchOptions{}, &large);
     index.Search(1, q.data(), 20, SearchOptions{}, &large_k);
-    // The small tenant: 0.25 * 60 = 15 is below default_budget, so 20 it is.
+    // The small tenant: 0.25 * 60 = 15 is below default_budget, so the budget is 20.
     EXPECT_GE(small.scanned_vectors, 20u);
     EXPECT_LT(small.scanned_vectors, 60u);
     // The large tenant: 0.25 * 1000 = 250, plus at most one shortlist (6 at inner nodes, or a
