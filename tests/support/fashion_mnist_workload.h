@@ -24,8 +24,8 @@ inline constexpr char kTestImages[] =
     "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
 inline constexpr size_t kFashionDim = 784;
 
-// The first `count` bytes of a gzip idx file after its `header_bytes`-byte header. A missing
-// or short file fails the calling test.
+// Reads the first `count` bytes of a gzip idx file after its `header_bytes`-byte header.
+// A missing or short file fails the calling test.
 inline std::vector<uint8_t> ReadIdx(const char* path, size_t header_bytes, size_t count) {
   gzFile file = gzopen(path, "rb");
   EXPECT_NE(file, nullptr) << path << " is missing; deploy/install-deps.sh installs it";
@@ -37,7 +37,7 @@ inline std::vector<uint8_t> ReadIdx(const char* path, size_t header_bytes, size_
   return std::vector<uint8_t>(bytes.begin() + header_bytes, bytes.end());
 }
 
-// The first `count` test images as floats, kFashionDim per query.
+// Reads the first `count` test images as floats, kFashionDim per query.
 inline std::vector<float> ReadQueries(size_t count) {
   const auto pixels = ReadIdx(kTestImages, 16, count * kFashionDim);
   return std::vector<float>(pixels.begin(), pixels.end());
@@ -56,9 +56,9 @@ struct Workload {
   }
 };
 
-// The first `count` training images, owned by `tenants` tenants: tenant t's weight is
-// 1 / (t + 1), each tenant prefers one to three classes and gets 90% of its vectors from them,
-// and 10% of the vectors are shared with one to three other tenants.
+// Builds a workload of the first `count` training images, owned by `tenants` tenants. Tenant t
+// has weight 1 / (t + 1) and prefers one to three classes, which give 90% of its vectors.
+// 10% of the vectors are shared with one to three other tenants.
 inline Workload MakeWorkload(size_t count, int tenants, uint64_t seed) {
   Workload workload;
   workload.tenants = tenants;

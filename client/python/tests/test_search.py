@@ -123,13 +123,18 @@ class SearchTest(unittest.TestCase):
                 self.assertEqual(raised.exception.code, "INVALID_ARGUMENT")
                 self.assertIn(fragment, raised.exception.message)
 
-    def test_trained_index(self):
-        """Search through a trained index: exact and full-budget results equal brute force."""
+    def make_trained_collection(self, count):
+        """Creates an l2 collection of `count` vectors of tenant "a" and waits for its tree."""
         settings = arbor.IndexSettings(branching=4, max_leaf_size=16, split_threshold=8,
                                        train_threshold=400)
-        count = 1200
         name, data = self.make_collection("l2", ["a"], count, index=settings)
         self.wait_until_trained(name)
+        return name, data
+
+    def test_trained_index(self):
+        """Search through a trained index: exact and full-budget results equal brute force."""
+        count = 1200
+        name, data = self.make_trained_collection(count)
         refs = [("a", id) for id in range(count)]
         tenant = self.client.list_tenants(name)[0]
         self.assertGreater(tenant.split_nodes, 0)
@@ -138,9 +143,10 @@ class SearchTest(unittest.TestCase):
             expected = brute_force(data["a"], refs, query, 10, "l2")
             self.assert_hits_match(
                 self.client.search(name, tenant="a", vector=query, k=10, exact=True), expected)
-            # A budget of every readable vector visits every shortlist.
+            # A budget of every readable vector, without pruning, visits every shortlist.
             self.assert_hits_match(
-                self.client.search(name, tenant="a", vector=query, k=10, budget=count),
+                self.client.search(name, tenant="a", vector=query, k=10, budget=count,
+                                   prune_epsilon=-1),
                 expected)
 
             # With a small budget the hits may differ from the exact ones, but each score is
@@ -155,11 +161,8 @@ class SearchTest(unittest.TestCase):
 
     def test_prune_epsilon(self):
         """Check that prune_epsilon reaches the index, and that turned off it returns exact hits."""
-        settings = arbor.IndexSettings(branching=4, max_leaf_size=16, split_threshold=8,
-                                       train_threshold=400)
         count = 1200
-        name, data = self.make_collection("l2", ["a"], count, index=settings)
-        self.wait_until_trained(name)
+        name, data = self.make_trained_collection(count)
         refs = [("a", id) for id in range(count)]
         queries = self.rng.standard_normal((30, DIM))
         exact = self.client.search_batch(name, tenant="a", vectors=queries, k=10, exact=True)

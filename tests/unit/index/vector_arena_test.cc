@@ -56,7 +56,7 @@ TEST(VectorArena, GrowingKeepsStoredVectors) {
   EXPECT_EQ(arena.At(static_cast<uint32_t>(per_chunk))[0], 8.0f);
 }
 
-TEST(VectorArena, VectorLargerThanAChunkGetsWholeChunksOfItsOwn) {
+TEST(VectorArena, LargeVectorGetsOwnChunks) {
   const size_t dim = VectorArena::kChunkBytes / sizeof(float) + 1;  // 2 MiB and 4 bytes
   VectorArena arena(dim);
   EXPECT_EQ(arena.slots_per_chunk(), 1u);
